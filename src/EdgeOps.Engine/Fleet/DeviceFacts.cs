@@ -1,0 +1,60 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Threading;
+using EdgeOps.Transport;
+
+namespace EdgeOps.Fleet
+{
+    /// <summary>Reads live facts from a device in one round trip (board, arch, memory, disk, OS, Python, L4T).</summary>
+    public static class DeviceFacts
+    {
+        const string Script =
+            "echo \"model=$(tr -d '\\0' < /proc/device-tree/model 2>/dev/null)\"; " +
+            "echo \"arch=$(uname -m)\"; echo \"kernel=$(uname -r)\"; " +
+            "awk '/^MemTotal:/{print \"mem=\" $2*1024} /^SwapTotal:/{print \"swap=\" $2*1024} /^MemAvailable:/{print \"memavail=\" $2*1024} /^SwapFree:/{print \"swapfree=\" $2*1024}' /proc/meminfo; " +
+            "echo \"rootfree=$(df -Pk / | awk 'NR==2{print $4*1024}')\"; " +
+            "( . /etc/os-release 2>/dev/null; echo \"os=$PRETTY_NAME\" ); " +
+            "echo \"python=$(python3 -c 'import platform;print(platform.python_version())' 2>/dev/null)\"; " +
+            "echo \"l4t=$(head -n1 /etc/nv_tegra_release 2>/dev/null)\"; " +
+            "echo \"uid=$(id -u)\"";
+
+        public static Dictionary<string, string> Read(IDeviceTransport transport, CancellationToken ct)
+        {
+            var r = transport.Run(Sh.Script(Script), CommandOptions.Default, ct);
+            r.EnsureSuccess(transport.Device.ComputerName, "reading device facts");
+            var map = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var line in r.Stdout.Split('\n'))
+            {
+                int eq = line.IndexOf('=');
+                if (eq > 0) map[line.Substring(0, eq)] = line.Substring(eq + 1).Trim();
+            }
+            return map;
+        }
+
+        public static void Fill(EdgeDevice d, IDeviceTransport transport, CancellationToken ct)
+        {
+            var f = Read(transport, ct);
+            string Get(string k) => f.TryGetValue(k, out var v) && v.Length > 0 ? v : null;
+            long Num(string k) => long.TryParse(Get(k), NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) ? n : 0;
+            d.Probed = true;
+            d.Architecture = Get("arch");
+            d.Kernel = Get("kernel");
+            d.MemoryBytes = Num("mem");
+            d.SwapBytes = Num("swap");
+            d.RootFreeBytes = Num("rootfree");
+            d.OS = Get("os");
+            d.PythonVersion = Get("python");
+            d.L4TVersion = ParseL4T(Get("l4t"));
+            d.Model = Get("model") ?? (d.L4TVersion != null ? "NVIDIA Jetson (L4T " + d.L4TVersion + ")" : null);
+        }
+
+        /// <summary>"# R32 (release), REVISION: 7.1, GCID: ..." becomes "32.7.1".</summary>
+        public static string ParseL4T(string line)
+        {
+            if (string.IsNullOrEmpty(line)) return null;
+            var m = System.Text.RegularExpressions.Regex.Match(line, @"R(\d+)\s*\(release\),\s*REVISION:\s*([\d.]+)");
+            return m.Success ? m.Groups[1].Value + "." + m.Groups[2].Value : null;
+        }
+    }
+}

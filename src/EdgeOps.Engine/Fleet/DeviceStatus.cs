@@ -1,0 +1,75 @@
+using System;
+using System.Diagnostics;
+using System.Threading;
+using EdgeOps.Transport;
+
+namespace EdgeOps
+{
+    /// <summary>Result of Test-EdgeDevice: can we reach, log in, and become root on the device?</summary>
+    public sealed class DeviceStatus
+    {
+        public string ComputerName { get; set; }
+        public string HostName { get; set; }
+        public bool Reachable { get; set; }
+        public bool Authenticated { get; set; }
+        /// <summary>Ok, NoPassword (sudo -n works), Password (needs -SudoCredential, given and accepted), Failed, NotTested.</summary>
+        public string Sudo { get; set; }
+        /// <summary>Trusted, Accepted (new key recorded), Unknown, Changed, Local.</summary>
+        public string HostKey { get; set; }
+        public string HostKeyFingerprint { get; set; }
+        public double RoundTripMs { get; set; }
+        public string User { get; set; }
+        public string Message { get; set; }
+    }
+}
+
+namespace EdgeOps.Fleet
+{
+    public static class DevicePing
+    {
+        /// <summary>Connects, authenticates, times a round trip and tries sudo. Connection failures throw (device error).</summary>
+        public static DeviceStatus Test(IDeviceContext ctx)
+        {
+            var d = ctx.Device;
+            var status = new DeviceStatus { ComputerName = d.ComputerName, HostName = d.IsLocal ? "(local)" : d.HostName };
+            var t = ctx.Transport; // connects: throws on unreachable / auth / host key
+            status.Reachable = true;
+            status.Authenticated = true;
+            if (t is SshTransport ssh)
+            {
+                status.HostKeyFingerprint = ssh.HostKeyFingerprint;
+                status.HostKey = ssh.HostKeyStatusAtConnect == HostKeyStatus.Unknown ? "Accepted" : ssh.HostKeyStatusAtConnect.ToString();
+            }
+            else status.HostKey = "Local";
+            // Round trip: the best of three no-op commands.
+            double best = double.MaxValue;
+            for (int i = 0; i < 3; i++)
+            {
+                var sw = Stopwatch.StartNew();
+                var r = t.Run(Sh.Cmd("true"), CommandOptions.Default, ctx.Cancellation);
+                sw.Stop();
+                if (r.ExitCode == 0) best = Math.Min(best, sw.Elapsed.TotalMilliseconds);
+            }
+            status.RoundTripMs = Math.Round(best, 2);
+            var who = t.Run(Sh.Script("id -un"), CommandOptions.Default, ctx.Cancellation);
+            status.User = who.Stdout.Trim();
+            if (status.User == "root") status.Sudo = "Root";
+            else if (string.Equals(d.SudoMode, "none", StringComparison.OrdinalIgnoreCase)) status.Sudo = "NotTested";
+            else
+            {
+                try
+                {
+                    var r = t.Run(Sh.Script("id -u"), CommandOptions.Root, ctx.Cancellation);
+                    status.Sudo = r.ExitCode == 0 && r.Stdout.Trim() == "0" ? "Ok" : "Failed";
+                    if (status.Sudo == "Failed") status.Message = r.Stderr.Trim();
+                }
+                catch (EdgeOpsException e) when (e.Category == "PermissionDenied")
+                {
+                    status.Sudo = "Failed";
+                    status.Message = e.Message;
+                }
+            }
+            return status;
+        }
+    }
+}

@@ -1,0 +1,28 @@
+using System;
+
+namespace EdgeOps
+{
+    /// <summary>
+    /// A failure that belongs to one device. ErrorId is stable (scripts match on it);
+    /// Category names a PowerShell ErrorCategory by its name (the engine does not reference PowerShell).
+    /// </summary>
+    public class EdgeOpsException : Exception
+    {
+        public EdgeOpsException(string errorId, string category, string message, Exception inner = null)
+            : base(message, inner) { ErrorId = errorId; Category = category; }
+        public string ErrorId { get; }
+        public string Category { get; }
+        public string Device { get; set; }
+    }
+
+    public sealed class DeviceCommandException : EdgeOpsException
+    {
+        public DeviceCommandException(string device, string what, int exitCode, string stderr)
+            : base("DeviceCommandFailed", "InvalidResult",
+                   $"{device}: {what} failed with exit code {exitCode}: {Trim(stderr)}")
+        { Device = device; ExitCode = exitCode; Stderr = stderr; }
+        public int ExitCode { get; }
+        public string Stderr { get; }
+        static string Trim(string s) { s = (s ?? "").Trim(); return s.Length > 800 ? s.Substring(0, 800) + "..." : s; }
+    }
+}

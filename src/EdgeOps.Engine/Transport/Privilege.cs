@@ -1,0 +1,79 @@
+using System;
+using System.Net;
+using System.Text;
+
+namespace EdgeOps.Transport
+{
+    /// <summary>
+    /// Builds the line a transport actually runs: a preamble that reports the process group (so a
+    /// cancelled command can be killed on the device, children included), and sudo where asked.
+    /// The sudo password never appears on a command line: it is the first line of stdin for `sudo -S`.
+    /// </summary>
+    static class Privilege
+    {
+        public const string PidMarker = "edgeops-pgid:";
+
+        public static string Build(ShellCommand command, CommandOptions options, EdgeDevice device, bool isRoot,
+                                   NetworkCredential sudoCredential, out byte[] stdinPrefix)
+        {
+            stdinPrefix = null;
+            string inner;
+            if (!options.Sudo || isRoot)
+                inner = command.AsShArgument().Text;
+            else if (sudoCredential != null && sudoCredential.Password.Length > 0)
+            {
+                inner = "sudo -S -p '' -- " + command.AsShArgument().Text;
+                stdinPrefix = Encoding.UTF8.GetBytes(sudoCredential.Password + "\n");
+            }
+            else if (string.Equals(device.SudoMode, "none", StringComparison.OrdinalIgnoreCase))
+                throw new EdgeOpsException("SudoNotAllowed", "PermissionDenied",
+                    $"{device.ComputerName}: this step needs root, but the inventory says 'sudo: none' for user '{device.UserName}'. Connect as root or allow sudo.");
+            else if (string.Equals(device.SudoMode, "password", StringComparison.OrdinalIgnoreCase))
+                throw new EdgeOpsException("SudoPasswordRequired", "PermissionDenied",
+                    $"{device.ComputerName}: sudo needs a password for '{device.UserName}': give -SudoCredential.");
+            else
+                inner = "sudo -n -- " + command.AsShArgument().Text;
+            return "echo \"" + PidMarker + "$$\" >&2; exec " + inner;
+        }
+
+        /// <summary>The cancel command: kills the process group of a cancelled command (with sudo when it ran with sudo).</summary>
+        public static string KillGroup(int pgid, bool sudo, bool isRoot, NetworkCredential sudoCredential, out byte[] stdinPrefix)
+        {
+            stdinPrefix = null;
+            var kill = Sh.Script("kill -TERM -- {0} 2>/dev/null; sleep 0.3; kill -KILL -- {0} 2>/dev/null; true", "-" + pgid).Text;
+            if (!sudo || isRoot) return kill;
+            if (sudoCredential != null && sudoCredential.Password.Length > 0)
+            {
+                stdinPrefix = Encoding.UTF8.GetBytes(sudoCredential.Password + "\n");
+                return "sudo -S -p '' -- sh -c " + Sh.Quote(kill);
+            }
+            return "sudo -n -- sh -c " + Sh.Quote(kill);
+        }
+
+        /// <summary>Splits off the preamble line; returns the process group id, or 0.</summary>
+        public static int TakePid(ref string stderr)
+        {
+            if (stderr == null || !stderr.StartsWith(PidMarker, StringComparison.Ordinal)) return 0;
+            int nl = stderr.IndexOf('\n');
+            var num = nl < 0 ? stderr.Substring(PidMarker.Length) : stderr.Substring(PidMarker.Length, nl - PidMarker.Length);
+            stderr = nl < 0 ? "" : stderr.Substring(nl + 1);
+            return int.TryParse(num.Trim(), out var p) ? p : 0;
+        }
+
+        /// <summary>Turns sudo's own failures into errors that say what to do.</summary>
+        public static void ThrowOnSudoFailure(EdgeDevice device, CommandOptions options, int exitCode, string stderr)
+        {
+            if (!options.Sudo || exitCode == 0 || stderr == null) return;
+            if (stderr.IndexOf("sudo: a password is required", StringComparison.Ordinal) >= 0
+                || stderr.IndexOf("sudo: a terminal is required", StringComparison.Ordinal) >= 0)
+                throw new EdgeOpsException("SudoPasswordRequired", "PermissionDenied",
+                    $"{device.ComputerName}: sudo needs a password for '{device.UserName}': give -SudoCredential, or allow NOPASSWD sudo.");
+            if (stderr.IndexOf("incorrect password", StringComparison.Ordinal) >= 0 || stderr.IndexOf("Sorry, try again", StringComparison.Ordinal) >= 0)
+                throw new EdgeOpsException("SudoPasswordIncorrect", "PermissionDenied",
+                    $"{device.ComputerName}: sudo rejected the password given with -SudoCredential for '{device.UserName}'.");
+            if (stderr.IndexOf("is not in the sudoers file", StringComparison.Ordinal) >= 0 || stderr.IndexOf("not allowed to execute", StringComparison.Ordinal) >= 0)
+                throw new EdgeOpsException("SudoNotAllowed", "PermissionDenied",
+                    $"{device.ComputerName}: '{device.UserName}' may not use sudo on this device.");
+        }
+    }
+}

@@ -1,0 +1,319 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.IO;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using System.Threading;
+using System.Threading.Tasks;
+using EdgeOps.Fleet;
+using Renci.SshNet;
+using Renci.SshNet.Common;
+
+namespace EdgeOps.Transport
+{
+    /// <summary>SSH transport over SSH.NET: key or password auth, known_hosts checking, a jump host, sudo, cancellation.</summary>
+    public sealed class SshTransport : IDeviceTransport
+    {
+        readonly object _gate = new object();
+        SshClient _client;
+        SshClient _jump;
+        ForwardedPortLocal _forward;
+        ConnectionOptions _options;
+        string _user;
+
+        public SshTransport(EdgeDevice device) { Device = device; }
+        public EdgeDevice Device { get; }
+        public string HostKeyFingerprint { get; private set; }
+        public HostKeyStatus HostKeyStatusAtConnect { get; private set; }
+        public bool IsRoot => _user == "root";
+
+        internal void EnsureConnected(ConnectionOptions options, CancellationToken ct)
+        {
+            lock (_gate)
+            {
+                _options = options;
+                if (_client != null && _client.IsConnected) return;
+                DisposeClients();
+                Connect(ct);
+            }
+        }
+
+        void Connect(CancellationToken ct)
+        {
+            string host = Device.HostName;
+            int port = Device.Port > 0 ? Device.Port : 22;
+            _user = !string.IsNullOrEmpty(_options.Credential?.UserName) ? _options.Credential.UserName : Device.UserName;
+            if (string.IsNullOrEmpty(_user))
+                throw new EdgeOpsException("SshNoUser", "InvalidArgument", $"{Device.ComputerName}: no user name: set 'user' in the inventory or give -Credential.");
+            var knownHosts = new KnownHosts(_options.KnownHostsPath ?? Device.KnownHostsFile ?? KnownHosts.DefaultPath);
+
+            if (!string.IsNullOrEmpty(Device.ProxyJump))
+            {
+                var jumpDevice = ResolveJump(Device.ProxyJump);
+                _jump = CreateClient(jumpDevice, jumpDevice.HostName, jumpDevice.Port, jumpDevice.UserName, knownHosts, isJump: true);
+                ConnectClient(_jump, jumpDevice, ct);
+                _forward = new ForwardedPortLocal("127.0.0.1", 0, host, (uint)port);
+                _jump.AddForwardedPort(_forward);
+                _forward.Start();
+                _client = CreateClient(Device, "127.0.0.1", (int)_forward.BoundPort, _user, knownHosts, isJump: false, keyHost: host, keyPort: port);
+            }
+            else
+            {
+                _client = CreateClient(Device, host, port, _user, knownHosts, isJump: false);
+            }
+            ConnectClient(_client, Device, ct);
+        }
+
+        EdgeDevice ResolveJump(string spec)
+        {
+            if (KnownDevices.TryGet(spec, out var known)) return known;
+            // user@host:port
+            string user = Device.UserName, host = spec; int port = 22;
+            int at = host.IndexOf('@');
+            if (at >= 0) { user = host.Substring(0, at); host = host.Substring(at + 1); }
+            int colon = host.LastIndexOf(':');
+            if (colon > 0 && int.TryParse(host.Substring(colon + 1), out var p)) { port = p; host = host.Substring(0, colon); }
+            return new EdgeDevice { ComputerName = spec, HostName = host, Port = port, UserName = user, IdentityFile = Device.IdentityFile, KnownHostsFile = Device.KnownHostsFile };
+        }
+
+        SshClient CreateClient(EdgeDevice d, string connectHost, int connectPort, string user, KnownHosts knownHosts, bool isJump,
+                               string keyHost = null, int keyPort = 0)
+        {
+            var methods = new List<AuthenticationMethod>();
+            var passphrase = _options.Credential?.Password;
+            var keyFiles = new List<string>();
+            if (!string.IsNullOrEmpty(d.IdentityFile)) keyFiles.Add(d.IdentityFile);
+            else
+            {
+                var home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
+                foreach (var n in new[] { "id_ed25519", "id_ecdsa", "id_rsa" })
+                {
+                    var p = Path.Combine(home, ".ssh", n);
+                    if (File.Exists(p)) keyFiles.Add(p);
+                }
+            }
+            var keys = new List<IPrivateKeySource>();
+            foreach (var f in keyFiles)
+            {
+                if (!File.Exists(f))
+                    throw new EdgeOpsException("SshIdentityNotFound", "ObjectNotFound", $"{d.ComputerName}: identity file '{f}' does not exist.");
+                try { keys.Add(string.IsNullOrEmpty(passphrase) ? new PrivateKeyFile(f) : new PrivateKeyFile(f, passphrase)); }
+                catch (SshPassPhraseNullOrEmptyException)
+                {
+                    throw new EdgeOpsException("SshKeyPassphraseRequired", "AuthenticationError",
+                        $"{d.ComputerName}: identity file '{f}' is protected by a passphrase: give it as the password of -Credential.");
+                }
+                catch (SshException e) when (!string.IsNullOrEmpty(passphrase))
+                {
+                    throw new EdgeOpsException("SshKeyPassphraseIncorrect", "AuthenticationError",
+                        $"{d.ComputerName}: could not open identity file '{f}' with the passphrase given in -Credential ({e.GetType().Name}).");
+                }
+            }
+            if (keys.Count > 0) methods.Add(new PrivateKeyAuthenticationMethod(user, keys.ToArray()));
+            if (!string.IsNullOrEmpty(passphrase)) methods.Add(new PasswordAuthenticationMethod(user, passphrase));
+            if (methods.Count == 0) methods.Add(new NoneAuthenticationMethod(user));
+
+            var info = new ConnectionInfo(connectHost, connectPort, user, methods.ToArray()) { Timeout = _options.ConnectTimeout };
+            var client = new SshClient(info);
+            string kh = keyHost ?? connectHost; int kp = keyHost != null ? keyPort : connectPort;
+            client.HostKeyReceived += (s, e) =>
+            {
+                var fp = KnownHosts.Fingerprint(e.HostKey);
+                var status = knownHosts.Check(kh, kp, e.HostKeyName, e.HostKey, out var knownFp);
+                if (!isJump) { HostKeyFingerprint = fp; HostKeyStatusAtConnect = status; }
+                switch (status)
+                {
+                    case HostKeyStatus.Trusted: e.CanTrust = true; break;
+                    case HostKeyStatus.Unknown when _options.AcceptNewHostKey:
+                        knownHosts.Add(kh, kp, e.HostKeyName, e.HostKey);
+                        e.CanTrust = true; break;
+                    case HostKeyStatus.Unknown:
+                        e.CanTrust = false;
+                        _pendingError = new EdgeOpsException("SshHostKeyUnknown", "SecurityError",
+                            $"{d.ComputerName}: host key of {KnownHosts.HostEntryName(kh, kp)} is not in '{knownHosts.Path}' ({e.HostKeyName} {fp}). " +
+                            "Check the fingerprint on the device (ssh-keygen -lf /etc/ssh/ssh_host_*_key.pub), then run again with -AcceptNewHostKey to record it.");
+                        break;
+                    case HostKeyStatus.Changed:
+                        e.CanTrust = false;
+                        _pendingError = new EdgeOpsException("SshHostKeyChanged", "SecurityError",
+                            $"{d.ComputerName}: HOST KEY CHANGED for {KnownHosts.HostEntryName(kh, kp)}: '{knownHosts.Path}' has {knownFp}, the device now offers {e.HostKeyName} {fp}. " +
+                            $"This may be an attack. If the device was re-installed, remove the old entry (ssh-keygen -R '{KnownHosts.HostEntryName(kh, kp)}' -f '{knownHosts.Path}') and run again with -AcceptNewHostKey.");
+                        break;
+                    default:
+                        e.CanTrust = false;
+                        _pendingError = new EdgeOpsException("SshHostKeyRevoked", "SecurityError",
+                            $"{d.ComputerName}: host key {fp} is marked @revoked in '{knownHosts.Path}'.");
+                        break;
+                }
+            };
+            return client;
+        }
+
+        EdgeOpsException _pendingError;
+
+        void ConnectClient(SshClient client, EdgeDevice d, CancellationToken ct)
+        {
+            _pendingError = null;
+            try
+            {
+                var task = client.ConnectAsync(ct);
+                task.GetAwaiter().GetResult();
+                client.KeepAliveInterval = TimeSpan.FromSeconds(20);
+            }
+            catch (OperationCanceledException) { throw; }
+            catch (Exception e) when (_pendingError != null) { throw new EdgeOpsException(_pendingError.ErrorId, _pendingError.Category, _pendingError.Message, e) { Device = d.ComputerName }; }
+            catch (SshAuthenticationException e)
+            {
+                throw new EdgeOpsException("SshAuthenticationFailed", "AuthenticationError",
+                    $"{d.ComputerName}: authentication failed for '{client.ConnectionInfo.Username}' ({e.Message}). Check 'identityFile'/'user' in the inventory or -Credential.", e) { Device = d.ComputerName };
+            }
+            catch (SshOperationTimeoutException e)
+            {
+                throw new EdgeOpsException("SshConnectTimeout", "OperationTimeout",
+                    $"{d.ComputerName}: no SSH answer from {d.HostName}:{d.Port} within {_options.ConnectTimeout.TotalSeconds:0} s (-ConnectTimeout).", e) { Device = d.ComputerName };
+            }
+            catch (SocketException e)
+            {
+                throw new EdgeOpsException("SshUnreachable", "ConnectionError",
+                    $"{d.ComputerName}: cannot reach {d.HostName}:{d.Port}: {e.Message}.", e) { Device = d.ComputerName };
+            }
+            catch (SshConnectionException e)
+            {
+                throw new EdgeOpsException("SshConnectionFailed", "ConnectionError",
+                    $"{d.ComputerName}: SSH connection to {d.HostName}:{d.Port} failed: {e.Message}.", e) { Device = d.ComputerName };
+            }
+        }
+
+        public CommandResult Run(ShellCommand command, CommandOptions options, CancellationToken ct)
+        {
+            using (var stdout = new MemoryStream())
+            {
+                var r = RunStreaming(command, null, stdout, options, ct);
+                r.Stdout = Encoding.UTF8.GetString(stdout.ToArray());
+                return r;
+            }
+        }
+
+        public CommandResult RunStreaming(ShellCommand command, Stream stdin, Stream stdout, CommandOptions options, CancellationToken ct)
+        {
+            options = options ?? CommandOptions.Default;
+            var text = Privilege.Build(command, options, Device, IsRoot, _options.SudoCredential, out var prefix);
+            SshClient client;
+            lock (_gate)
+            {
+                if (_client == null || !_client.IsConnected) { DisposeClients(); Connect(ct); }
+                client = _client;
+            }
+            var sw = Stopwatch.StartNew();
+            using (var cmd = client.CreateCommand(text))
+            {
+                cmd.CommandTimeout = Timeout.InfiniteTimeSpan;
+                var ar = cmd.BeginExecute();
+                var errBuffer = new MemoryStream();
+                var outTask = Task.Run(() => StreamPump.Copy(cmd.OutputStream, stdout ?? Stream.Null, null, CancellationToken.None));
+                var errTask = Task.Run(() => cmd.ExtendedOutputStream.CopyTo(errBuffer));
+                Task inTask = Task.CompletedTask;
+                if (prefix != null || stdin != null)
+                {
+                    inTask = Task.Run(() =>
+                    {
+                        using (var input = cmd.CreateInputStream())
+                        {
+                            try
+                            {
+                                if (prefix != null) input.Write(prefix, 0, prefix.Length);
+                                if (stdin != null) StreamPump.Copy(stdin, input, null, ct);
+                            }
+                            catch (Exception) when (ar.IsCompleted || ct.IsCancellationRequested) { }
+                        }
+                    });
+                }
+                var timeout = options.Timeout ?? _options.CommandTimeout;
+                using (var linked = CancellationTokenSource.CreateLinkedTokenSource(ct))
+                {
+                    linked.CancelAfter(timeout);
+                    while (!ar.AsyncWaitHandle.WaitOne(100))
+                    {
+                        if (!linked.IsCancellationRequested) continue;
+                        CancelRemote(errBuffer, options);
+                        try { cmd.CancelAsync(forceKill: false, millisecondsTimeout: 1000); } catch (Exception) { }
+                        if (ct.IsCancellationRequested) throw new OperationCanceledException(ct);
+                        throw new TimeoutException($"{Device.ComputerName}: the command did not finish within {timeout.TotalSeconds:0} s (-CommandTimeout).");
+                    }
+                }
+                try { cmd.EndExecute(ar); } catch (SshException) { }
+                outTask.Wait(); errTask.Wait(); inTask.Wait(5000);
+                var stderr = Encoding.UTF8.GetString(errBuffer.ToArray());
+                Privilege.TakePid(ref stderr);
+                int exit = cmd.ExitStatus ?? (cmd.ExitSignal != null ? 128 + 15 : -1);
+                if (!client.IsConnected && cmd.ExitStatus == null)
+                    throw new EdgeOpsException("SshConnectionLost", "ConnectionError", $"{Device.ComputerName}: the SSH connection dropped while a command ran.");
+                Privilege.ThrowOnSudoFailure(Device, options, exit, stderr);
+                return new CommandResult { ExitCode = exit, Stderr = stderr, Elapsed = sw.Elapsed };
+            }
+        }
+
+        void CancelRemote(MemoryStream errBuffer, CommandOptions options)
+        {
+            string err;
+            lock (errBuffer) err = Encoding.UTF8.GetString(errBuffer.ToArray());
+            int pgid = Privilege.TakePid(ref err);
+            if (pgid <= 1) return;
+            try
+            {
+                var kill = Privilege.KillGroup(pgid, options.Sudo, IsRoot, _options.SudoCredential, out var prefix);
+                using (var k = _client.CreateCommand(kill))
+                {
+                    var ar = k.BeginExecute();
+                    if (prefix != null) using (var input = k.CreateInputStream()) input.Write(prefix, 0, prefix.Length);
+                    ar.AsyncWaitHandle.WaitOne(5000);
+                }
+            }
+            catch (Exception) { /* best effort: the channel close also ends the command */ }
+        }
+
+        public void Upload(Stream content, string remotePath, IProgress<long> progress, CancellationToken ct)
+        {
+            var counting = new ProgressStream(content, progress);
+            var r = RunStreaming(Sh.Script("cat > {0}", remotePath), counting, null, CommandOptions.Default, ct);
+            r.EnsureSuccess(Device.ComputerName, $"writing '{remotePath}'");
+        }
+
+        public void Download(string remotePath, Stream destination, IProgress<long> progress, CancellationToken ct)
+        {
+            var counting = new ProgressStream(destination, progress);
+            var r = RunStreaming(Sh.Cmd("cat", remotePath), null, counting, CommandOptions.Default, ct);
+            r.EnsureSuccess(Device.ComputerName, $"reading '{remotePath}'");
+        }
+
+        void DisposeClients()
+        {
+            try { _forward?.Stop(); } catch (Exception) { }
+            _forward?.Dispose(); _forward = null;
+            _client?.Dispose(); _client = null;
+            _jump?.Dispose(); _jump = null;
+        }
+
+        public void Dispose() { lock (_gate) DisposeClients(); }
+    }
+
+    /// <summary>Counts bytes passing through (either direction) and reports them.</summary>
+    sealed class ProgressStream : Stream
+    {
+        readonly Stream _inner; readonly IProgress<long> _progress; long _count, _last;
+        public ProgressStream(Stream inner, IProgress<long> progress) { _inner = inner; _progress = progress; }
+        void Tick(int n) { _count += n; if (_progress != null && _count - _last >= (1 << 20)) { _last = _count; _progress.Report(_count); } }
+        public override int Read(byte[] buffer, int offset, int count) { int n = _inner.Read(buffer, offset, count); Tick(n); if (n == 0) _progress?.Report(_count); return n; }
+        public override void Write(byte[] buffer, int offset, int count) { _inner.Write(buffer, offset, count); Tick(count); }
+        public override void Flush() { _inner.Flush(); _progress?.Report(_count); }
+        public override bool CanRead => _inner.CanRead;
+        public override bool CanSeek => false;
+        public override bool CanWrite => _inner.CanWrite;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => _count; set => throw new NotSupportedException(); }
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+    }
+}

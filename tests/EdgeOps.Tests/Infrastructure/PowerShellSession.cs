@@ -1,0 +1,87 @@
+using System.Collections;
+using System.Collections.ObjectModel;
+using System.Globalization;
+using System.Management.Automation;
+using System.Management.Automation.Runspaces;
+
+namespace EdgeOps.Tests.Infrastructure
+{
+    /// <summary>Where things are: the repository and the module folder that `dotnet build` laid out.</summary>
+    public static class Repo
+    {
+        public static string Root { get; } = FindRoot();
+        public static string ModuleManifest => Path.Combine(Root, "out", "module", "EdgeOps", "EdgeOps.psd1");
+        public static string HostDll => Path.Combine(Root, "src", "EdgeOps.Host", "bin",
+#if DEBUG
+            "Debug",
+#else
+            "Release",
+#endif
+            "net10.0", "EdgeOps.Host.dll");
+
+        static string FindRoot()
+        {
+            var d = new DirectoryInfo(AppContext.BaseDirectory);
+            while (d != null && !File.Exists(Path.Combine(d.FullName, "EdgeOps.sln"))) d = d.Parent;
+            return d?.FullName ?? throw new InvalidOperationException("EdgeOps.sln not found above " + AppContext.BaseDirectory);
+        }
+    }
+
+    /// <summary>What one script run produced.</summary>
+    public sealed class PSRun
+    {
+        public required Collection<PSObject> Output { get; init; }
+        public required List<ErrorRecord> Errors { get; init; }
+        public required List<string> Verbose { get; init; }
+        public required List<string> Warnings { get; init; }
+        public required List<ProgressRecord> Progress { get; init; }
+        public string AllText => string.Join("\n", Output.Select(o => o?.ToString()).Concat(Errors.Select(e => e.ToString())).Concat(Verbose).Concat(Warnings));
+    }
+
+    /// <summary>
+    /// A real PowerShell 7.6 runspace (System.Management.Automation) that imports the built EdgeOps.psd1,
+    /// exactly as a user would. One per test class or test; dispose to close it.
+    /// </summary>
+    public sealed class PowerShellSession : IDisposable
+    {
+        readonly Runspace _runspace;
+
+        public PowerShellSession(bool importModule = true)
+        {
+            CultureInfo.CurrentUICulture = CultureInfo.GetCultureInfo("en-US");
+            var iss = InitialSessionState.CreateDefault2();
+            _runspace = RunspaceFactory.CreateRunspace(iss);
+            _runspace.Open();
+            if (importModule)
+            {
+                var r = Run("Import-Module $args[0] -ErrorAction Stop", Repo.ModuleManifest);
+                if (r.Errors.Count > 0) throw new InvalidOperationException("Import-Module failed: " + r.Errors[0]);
+            }
+        }
+
+        public Runspace Runspace => _runspace;
+
+        /// <summary>Runs a script; $args holds the extra arguments. Non-terminating errors are collected; terminating ones throw.</summary>
+        public PSRun Run(string script, params object[] args)
+        {
+            using var ps = PowerShell.Create();
+            ps.Runspace = _runspace;
+            ps.AddScript(script);
+            foreach (var a in args) ps.AddArgument(a);
+            var output = ps.Invoke();
+            return new PSRun
+            {
+                Output = output,
+                Errors = ps.Streams.Error.ToList(),
+                Verbose = ps.Streams.Verbose.Select(v => v.Message).ToList(),
+                Warnings = ps.Streams.Warning.Select(v => v.Message).ToList(),
+                Progress = ps.Streams.Progress.ToList(),
+            };
+        }
+
+        /// <summary>Sets a variable in the session (for objects that should not pass through script text).</summary>
+        public void Set(string name, object? value) => _runspace.SessionStateProxy.SetVariable(name, value);
+
+        public void Dispose() => _runspace.Dispose();
+    }
+}
