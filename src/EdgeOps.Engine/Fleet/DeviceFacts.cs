@@ -10,7 +10,7 @@ namespace EdgeOps.Fleet
     public static class DeviceFacts
     {
         const string Script =
-            "echo \"model=$(tr -d '\\0' < /proc/device-tree/model 2>/dev/null)\"; " +
+            "echo \"model=$(tr -d '\\0' < /sys/firmware/devicetree/base/model 2>/dev/null || tr -d '\\0' < /proc/device-tree/model 2>/dev/null)\"; " +
             "echo \"arch=$(uname -m)\"; echo \"kernel=$(uname -r)\"; " +
             "awk '/^MemTotal:/{print \"mem=\" $2*1024} /^SwapTotal:/{print \"swap=\" $2*1024} /^MemAvailable:/{print \"memavail=\" $2*1024} /^SwapFree:/{print \"swapfree=\" $2*1024}' /proc/meminfo; " +
             "echo \"rootfree=$(df -Pk / | awk 'NR==2{print $4*1024}')\"; " +
