@@ -32,7 +32,7 @@ create() {
   truncate -s "$DEV_SIZE" "$img"
   # MBR like Raspberry Pi OS: p1 FAT32 (LBA) boot at 4 MiB, 64 MiB; p2 Linux root, the rest.
   printf 'label: dos\nlabel-id: 0x%08x\nunit: sectors\n\nstart=8192, size=131072, type=c\nstart=139264, type=83\n' \
-    $(( (RANDOM << 16) | RANDOM )) | sfdisk -q "$img" >/dev/null
+    $(( (RANDOM << 16) | RANDOM )) | sfdisk -q --no-tell-kernel "$img" >/dev/null
   # Whole card, and one loop device per partition (this kernel may lack MBR partition scanning, so
   # partitions are loop devices at the partition's offset rather than loopNpM nodes).
   local card bootl rootl
@@ -232,6 +232,8 @@ stop() {
 }
 
 destroy() {
+  # only ever a device folder made by create (guards against a wrong DIR)
+  [ -d "$DIR/host" ] || [ -f "$DIR/card.img" ] || { log "$DIR is not a simulated device folder: nothing done"; return 0; }
   stop || true
   # anything still rooted in this device (a crashed run's leftovers): kill it
   local real p

@@ -199,7 +199,8 @@ namespace EdgeOps.Transport
         public CommandResult RunStreaming(ShellCommand command, Stream stdin, Stream stdout, CommandOptions options, CancellationToken ct)
         {
             options = options ?? CommandOptions.Default;
-            var text = Privilege.Build(command, options, Device, IsRoot, _options.SudoCredential, out var prefix);
+            bool passwordless = SudoWithoutPassword(options, ct);
+            var text = Privilege.Build(command, options, Device, IsRoot, _options.SudoCredential, out var prefix, passwordless);
             var sw = Stopwatch.StartNew();
             SshCommand cmd = null;
             IAsyncResult ar = null;
@@ -238,18 +239,25 @@ namespace EdgeOps.Transport
                 Task inTask = Task.CompletedTask;
                 if (prefix != null || stdin != null)
                 {
-                    inTask = Task.Run(() =>
+                    // Opened here, while the command surely runs: SSH.NET refuses an input stream once it has ended.
+                    Stream input = null;
+                    try { input = cmd.CreateInputStream(); }
+                    catch (InvalidOperationException) when (ar.IsCompleted) { }
+                    if (input != null)
                     {
-                        using (var input = cmd.CreateInputStream())
+                        inTask = Task.Run(() =>
                         {
-                            try
+                            using (input)
                             {
-                                if (prefix != null) input.Write(prefix, 0, prefix.Length);
-                                if (stdin != null) StreamPump.Copy(stdin, input, null, ct);
+                                try
+                                {
+                                    if (prefix != null) input.Write(prefix, 0, prefix.Length);
+                                    if (stdin != null) StreamPump.Copy(stdin, input, null, ct);
+                                }
+                                catch (Exception) when (ar.IsCompleted || ct.IsCancellationRequested) { }
                             }
-                            catch (Exception) when (ar.IsCompleted || ct.IsCancellationRequested) { }
-                        }
-                    });
+                        });
+                    }
                 }
                 var timeout = options.Timeout ?? _options.CommandTimeout;
                 using (var linked = CancellationTokenSource.CreateLinkedTokenSource(ct))
@@ -266,7 +274,8 @@ namespace EdgeOps.Transport
                 }
                 // Drain both streams before EndExecute: SSH.NET's EndExecute reads what is left of the
                 // output stream into its Result string, which would race with (and steal from) outTask.
-                outTask.Wait(); errTask.Wait(); inTask.Wait(5000);
+                outTask.Wait(); errTask.Wait();
+                try { inTask.Wait(5000); } catch (AggregateException) { /* the command ended without reading all its input */ }
                 Exception endError = null;
                 try { cmd.EndExecute(ar); } catch (Exception e) { endError = e; }
                 var stderr = errBuffer.Text();
@@ -278,6 +287,20 @@ namespace EdgeOps.Transport
                 Privilege.ThrowOnSudoFailure(Device, options, exit, stderr);
                 return new CommandResult { ExitCode = exit, Stderr = stderr, Elapsed = sw.Elapsed };
             }
+        }
+
+        bool? _sudoWithoutPassword;
+
+        /// <summary>
+        /// With a -SudoCredential, asks once per connection whether `sudo -n` already works (NOPASSWD, or root):
+        /// then the password is not sent at all.
+        /// </summary>
+        bool SudoWithoutPassword(CommandOptions options, CancellationToken ct)
+        {
+            if (!options.Sudo || IsRoot || _options.SudoCredential == null || string.IsNullOrEmpty(_options.SudoCredential.Password)) return false;
+            if (_sudoWithoutPassword == null)
+                _sudoWithoutPassword = RunStreaming(Sh.Cmd("sudo", "-n", "true"), null, null, CommandOptions.Default, ct).ExitCode == 0;
+            return _sudoWithoutPassword.Value;
         }
 
         static int SignalNumber(string name)
@@ -297,7 +320,7 @@ namespace EdgeOps.Transport
             if (pgid <= 1) return;
             try
             {
-                var kill = Privilege.KillGroup(pgid, options.Sudo, IsRoot, _options.SudoCredential, out var prefix);
+                var kill = Privilege.KillGroup(pgid, options.Sudo, IsRoot, _sudoWithoutPassword == true ? null : _options.SudoCredential, out var prefix);
                 using (var k = _client.CreateCommand(kill))
                 {
                     var ar = k.BeginExecute();

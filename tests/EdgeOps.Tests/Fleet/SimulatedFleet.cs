@@ -53,6 +53,11 @@ public sealed class SimulatedFleet : IDisposable
     public string SudoPassword => PiPassword;
     public string KeyPassphrase { get; }
     public TimeSpan StartupTime { get; private set; }
+    /// <summary>Where startup time went (phase: milliseconds), for the benchmark and slow-start diagnosis.</summary>
+    public string StartupReport => string.Join(", ", _phases.Select(p => $"{p.phase} {p.ms:0} ms"));
+    readonly List<(string phase, double ms)> _phases = new();
+    readonly Stopwatch _phase = Stopwatch.StartNew();
+    void Phase(string name) { lock (_phases) _phases.Add((name, _phase.Elapsed.TotalMilliseconds)); _phase.Restart(); }
 
     /// <summary>Client private key (OpenSSH format; every public half is in pi's authorized_keys).</summary>
     public string KeyPath(string kind)
@@ -88,6 +93,7 @@ public sealed class SimulatedFleet : IDisposable
         Directory.CreateDirectory(BaseDir);
         CleanupStale();
         var fleet = Allocate();
+        fleet.Phase("cleanup+allocate");
         try
         {
             fleet.Boot(count, cardBytes);
@@ -212,11 +218,11 @@ public sealed class SimulatedFleet : IDisposable
     void Boot(int count, long cardBytes)
     {
         Directory.CreateDirectory(Path.Combine(TempDir, "keys"));
+        // client keys are made while the cards are; pi's authorized_keys is written when both are done
         var keyTasks = s_keyKinds.Select(k => Task.Run(() => MakeKey(k))).ToArray();
         var hash = HostProcess.Run("openssl", new[] { "passwd", "-6", "-stdin" }, stdin: PiPassword + "\n").EnsureOk("openssl passwd").stdout.Trim();
-        Task.WaitAll(keyTasks);
         var authorized = Path.Combine(TempDir, "keys", "authorized_keys");
-        File.WriteAllText(authorized, string.Concat(s_keyKinds.Select(k => File.ReadAllText(KeyPath(k) + ".pub"))));
+        File.WriteAllText(authorized, "");
 
         for (int i = 0; i < count; i++)
         {
@@ -228,10 +234,23 @@ public sealed class SimulatedFleet : IDisposable
         var errors = new System.Collections.Concurrent.ConcurrentBag<Exception>();
         Parallel.ForEach(_devices, new ParallelOptions { MaxDegreeOfParallelism = Math.Min(count, 16) }, d =>
         {
-            try { d.Create(cardBytes, hash, authorized); d.StartDevice(); }
+            try { d.Create(cardBytes, hash, authorized); }
             catch (Exception e) { errors.Add(e); }
         });
         if (!errors.IsEmpty) throw new AggregateException("Simulated fleet did not start", errors);
+        Phase("cards");
+        Task.WaitAll(keyTasks);
+        var keys = string.Concat(s_keyKinds.Select(k => File.ReadAllText(KeyPath(k) + ".pub")));
+        File.WriteAllText(authorized, keys);
+        foreach (var d in _devices) File.WriteAllText(d.HostPath("/home/pi/.ssh/authorized_keys"), keys);   // keeps pi's owner and mode
+        Phase("keys");
+        Parallel.ForEach(_devices, new ParallelOptions { MaxDegreeOfParallelism = Math.Min(count, 16) }, d =>
+        {
+            try { d.StartDevice(); }
+            catch (Exception e) { errors.Add(e); }
+        });
+        if (!errors.IsEmpty) throw new AggregateException("Simulated fleet did not start", errors);
+        Phase("boot");
         WriteKnownHosts(KnownHostsPath);
         WriteInventory(InventoryPath);
     }

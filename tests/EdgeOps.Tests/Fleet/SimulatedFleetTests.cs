@@ -3,7 +3,8 @@ using Xunit;
 namespace EdgeOps.Tests.Fleet;
 
 /// <summary>The fixture itself: each device is what the other tests assume it is.</summary>
-public class SimulatedFleetTests : IClassFixture<FleetFixture>
+[Collection(FleetCollection.Name)]
+public class SimulatedFleetTests
 {
     readonly FleetFixture _f;
     public SimulatedFleetTests(FleetFixture f) { _f = f; }
