@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Simulated fleet (tests/fleet/device.sh): packages beyond .ci/run's list. Idempotent; run as root.
 #  fusefat + mtools: the card's FAT32 boot partition (this kernel may have no vfat driver: the boot
-#  partition is written with mtools and mounted in the device with FUSE); openssl: pi's password hash.
+#  partition is written with mtools and mounted in the device with FUSE); openssl: pi's password hash;
+#  nftables: the jump-host test makes one device unreachable from the test process itself.
 set -euo pipefail
 need=()
-for p in fusefat mtools openssl openssh-server openssh-client sudo fdisk dosfstools e2fsprogs util-linux python3 procps iproute2; do
+for p in fusefat mtools openssl nftables openssh-server openssh-client sudo fdisk dosfstools e2fsprogs util-linux python3 procps iproute2; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || need+=("$p")
 done
 if [ ${#need[@]} -gt 0 ]; then

@@ -41,18 +41,16 @@ namespace EdgeOps.Fleet
                 status.HostKey = ssh.HostKeyStatusAtConnect == HostKeyStatus.Unknown ? "Accepted" : ssh.HostKeyStatusAtConnect.ToString();
             }
             else status.HostKey = "Local";
-            // Round trip: the best of three no-op commands.
+            // Round trip: the best of three `id -un` (which also tells who we are): one process per round trip.
             double best = double.MaxValue;
             for (int i = 0; i < 3; i++)
             {
                 var sw = Stopwatch.StartNew();
-                var r = t.Run(Sh.Cmd("true"), CommandOptions.Default, ctx.Cancellation);
+                var r = t.Run(Sh.Script("id -un"), CommandOptions.Default, ctx.Cancellation);
                 sw.Stop();
-                if (r.ExitCode == 0) best = Math.Min(best, sw.Elapsed.TotalMilliseconds);
+                if (r.ExitCode == 0) { best = Math.Min(best, sw.Elapsed.TotalMilliseconds); status.User = r.Stdout.Trim(); }
             }
             status.RoundTripMs = Math.Round(best, 2);
-            var who = t.Run(Sh.Script("id -un"), CommandOptions.Default, ctx.Cancellation);
-            status.User = who.Stdout.Trim();
             if (status.User == "root") status.Sudo = "Root";
             else if (string.Equals(d.SudoMode, "none", StringComparison.OrdinalIgnoreCase)) status.Sudo = "NotTested";
             else

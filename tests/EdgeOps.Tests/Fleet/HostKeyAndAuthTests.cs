@@ -190,21 +190,30 @@ public class HostKeyAndAuthTests
     }
 
     [FleetFact]
-    public void ProxyJump_reaches_a_device_through_another()
+    public void ProxyJump_reaches_a_device_that_only_the_jump_device_can_reach()
     {
         var fleet = _f.Fleet;
         var (jump, target) = (fleet.Devices[0], fleet.Devices[1]);
-        var inv = fleet.WriteInventory(fleet.TempFile("inv.yaml"), new[] { target },
+        var direct = fleet.WriteInventory(fleet.TempFile("inv.yaml"), new[] { target });
+        var viaJump = fleet.WriteInventory(fleet.TempFile("inv.yaml"), new[] { target },
             extra: _ => new[] { ("proxyJump", $"pi@{jump.Address}:{jump.Port}") });
         using var ps = new PowerShellSession();
-        var r = ps.Run("Get-EdgeDevice -Inventory $args[0] | Invoke-EdgeCommand -Command 'hostname; echo $SSH_CONNECTION'", inv);
-        Assert.Empty(r.Errors);
-        var lines = Assert.Single(r.Output).P("Stdout").Split('\n');
-        Assert.Equal(target.Name, lines[0]);
-        // while the (pooled) connection is open, the jump device's sshd holds the TCP connection to the target
-        var ss = jump.ExecOk($"ss -Htnp state established '( dst {target.Address} and dport = :{target.Port} )'");
-        Assert.Contains("sshd", ss);
-        var clientPort = lines[1].Split(' ')[1];
-        Assert.Contains($":{clientPort} ", ss);
+        EdgeOps.Transport.TransportFactory.CloseAll();
+        using (target.OnlyReachableThroughOtherDevices())
+        {
+            // this host cannot reach the target itself...
+            var refused = ps.Run("Get-EdgeDevice -Inventory $args[0] | Test-EdgeDevice -ConnectTimeout 5", direct);
+            Assert.Equal("SshUnreachable", Assert.Single(refused.Errors).Id());
+            // ...but through the jump device it can
+            var r = ps.Run("Get-EdgeDevice -Inventory $args[0] | Invoke-EdgeCommand -Command 'hostname; echo $SSH_CONNECTION'", viaJump);
+            Assert.Empty(r.Errors);
+            var lines = Assert.Single(r.Output).P("Stdout").Split('\n');
+            Assert.Equal(target.Name, lines[0]);
+            // while the (pooled) connection is open, the jump device's sshd holds the TCP connection to the target
+            var ss = jump.ExecOk($"ss -Htnp state established '( dst {target.Address} and dport = :{target.Port} )'");
+            Assert.Contains("sshd", ss);
+            Assert.Contains($":{lines[1].Split(' ')[1]} ", ss);
+        }
+        EdgeOps.Transport.TransportFactory.CloseAll();
     }
 }

@@ -208,9 +208,26 @@ public sealed class SimulatedFleet : IDisposable
 
     static void DestroyDir(string dir)
     {
+        RemoveFirewallTables(Path.GetFileName(dir).TrimStart('f'));
         var devs = Directory.Exists(dir) ? Directory.GetDirectories(dir, "d*") : Array.Empty<string>();
         Parallel.ForEach(devs, d => HostProcess.Run("/bin/bash", new[] { DeviceScript, "destroy", d }, timeout: TimeSpan.FromSeconds(60)));
         try { Directory.Delete(dir, true); } catch (Exception) { /* a mount left: destroy's rm is --one-file-system */ }
+    }
+
+    /// <summary>nftables tables left by <see cref="SimulatedDevice.OnlyReachableThroughOtherDevices"/> for fleet X.</summary>
+    static void RemoveFirewallTables(string subnet)
+    {
+        try
+        {
+            var r = HostProcess.Run("nft", new[] { "list", "tables" });
+            foreach (var line in r.stdout.Split('\n'))
+            {
+                var parts = line.Trim().Split(' ');
+                if (parts.Length == 3 && parts[2].StartsWith($"edgeops_fleet_{subnet}_", StringComparison.Ordinal))
+                    HostProcess.Run("nft", new[] { "delete", "table", parts[1], parts[2] });
+            }
+        }
+        catch (System.ComponentModel.Win32Exception) { /* no nft here: nothing to remove */ }
     }
 
     // ---------- boot ----------
@@ -490,6 +507,29 @@ public sealed class SimulatedDevice
             r[parts[1]] = "SHA256:" + Convert.ToBase64String(sha.ComputeHash(Convert.FromBase64String(parts[2]))).TrimEnd('=');
         }
         return r;
+    }
+
+    /// <summary>
+    /// Makes the device's sshd unreachable for root on this host (the test process), while processes of other
+    /// users, such as a jump device's sshd session that forwards for pi, still reach it: an nftables rule
+    /// rejecting TCP to Address:Port from sockets owned by uid 0. Dispose removes the rule.
+    /// </summary>
+    public IDisposable OnlyReachableThroughOtherDevices()
+    {
+        var table = $"edgeops_fleet_{_fleet.Subnet}_{Index}";
+        var script = $"add table inet {table}\n" +
+                     $"add chain inet {table} out {{ type filter hook output priority 0; }}\n" +
+                     $"add rule inet {table} out ip daddr {Address} tcp dport {Port} meta skuid 0 reject with tcp reset\n";
+        HostProcess.Run("nft", new[] { "-f", "-" }, stdin: script)
+            .EnsureOk("nft (tests/setup/fleet.sh installs nftables)");
+        return new Undo(() => HostProcess.Run("nft", new[] { "delete", "table", "inet", table }));
+    }
+
+    sealed class Undo : IDisposable
+    {
+        Action? _a;
+        public Undo(Action a) { _a = a; }
+        public void Dispose() { Interlocked.Exchange(ref _a, null)?.Invoke(); }
     }
 
     /// <summary>Number of SSH connections pi has open to the device (one sshd session process each).</summary>
