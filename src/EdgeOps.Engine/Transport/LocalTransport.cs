@@ -85,13 +85,9 @@ namespace EdgeOps.Transport
         bool? _sudoWithoutPassword;
 
         /// <summary>With a -SudoCredential, asks once whether `sudo -n` already works: then the password is not sent.</summary>
-        bool SudoWithoutPassword(CommandOptions options, CancellationToken ct)
-        {
-            if (!options.Sudo || s_isRoot || _options.SudoCredential == null || string.IsNullOrEmpty(_options.SudoCredential.Password)) return false;
-            if (_sudoWithoutPassword == null)
-                _sudoWithoutPassword = RunStreaming(Sh.Cmd("sudo", "-n", "true"), null, null, CommandOptions.Default, ct).ExitCode == 0;
-            return _sudoWithoutPassword.Value;
-        }
+        bool SudoWithoutPassword(CommandOptions options, CancellationToken ct) =>
+            Privilege.SudoWithoutPassword(ref _sudoWithoutPassword, options, s_isRoot, _options.SudoCredential,
+                () => RunStreaming(Sh.Cmd("sudo", "-n", "true"), null, null, CommandOptions.Default, ct).ExitCode == 0);
 
         void KillGroup(int pgid, CommandOptions options)
         {

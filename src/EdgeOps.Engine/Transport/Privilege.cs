@@ -56,6 +56,17 @@ namespace EdgeOps.Transport
             return "sudo -n -- sh -c " + Sh.Quote(kill);
         }
 
+        /// <summary>
+        /// Whether to leave the sudo password out: with a -SudoCredential, the transport asks once (probe: runs
+        /// `sudo -n true` as the login user, true when it succeeds) and then sends no password where none is needed.
+        /// </summary>
+        public static bool SudoWithoutPassword(ref bool? cache, CommandOptions options, bool isRoot, NetworkCredential sudoCredential, Func<bool> probe)
+        {
+            if (!options.Sudo || isRoot || sudoCredential == null || string.IsNullOrEmpty(sudoCredential.Password)) return false;
+            if (cache == null) cache = probe();
+            return cache.Value;
+        }
+
         /// <summary>Splits off the preamble line; returns the process group id, or 0.</summary>
         public static int TakePid(ref string stderr)
         {

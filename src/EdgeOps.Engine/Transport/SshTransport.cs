@@ -298,13 +298,9 @@ namespace EdgeOps.Transport
         /// With a -SudoCredential, asks once per connection whether `sudo -n` already works (NOPASSWD, or root):
         /// then the password is not sent at all.
         /// </summary>
-        bool SudoWithoutPassword(CommandOptions options, CancellationToken ct)
-        {
-            if (!options.Sudo || IsRoot || _options.SudoCredential == null || string.IsNullOrEmpty(_options.SudoCredential.Password)) return false;
-            if (_sudoWithoutPassword == null)
-                _sudoWithoutPassword = RunStreaming(Sh.Cmd("sudo", "-n", "true"), null, null, CommandOptions.Default, ct).ExitCode == 0;
-            return _sudoWithoutPassword.Value;
-        }
+        bool SudoWithoutPassword(CommandOptions options, CancellationToken ct) =>
+            Privilege.SudoWithoutPassword(ref _sudoWithoutPassword, options, IsRoot, _options.SudoCredential,
+                () => RunStreaming(Sh.Cmd("sudo", "-n", "true"), null, null, CommandOptions.Default, ct).ExitCode == 0);
 
         static int SignalNumber(string name)
         {
