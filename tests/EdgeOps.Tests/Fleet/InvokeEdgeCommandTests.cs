@@ -251,4 +251,32 @@ public class InvokeEdgeCommandTests
         Assert.Equal("back\n", Assert.Single(r.Output).P("Stdout"));
         Assert.Equal(1, d.SshSessionCount());
     }
+
+    [FleetFact]
+    public void A_connection_that_drops_while_a_command_runs_is_an_error_not_a_result()
+    {
+        var fleet = _f.Fleet;
+        var d = fleet.Devices[2];
+        using var session = new PowerShellSession();
+        using var ps = PowerShell.Create();
+        ps.Runspace = session.Runspace;
+        ps.AddScript("Get-EdgeDevice -Inventory $args[0] -Name $args[1] | Invoke-EdgeCommand -Command 'sleep 20; echo done'")
+          .AddArgument(fleet.InventoryPath).AddArgument(d.Name);
+        var ar = ps.BeginInvoke();
+        try
+        {
+            FleetTestKit.Eventually(() => d.Exec("pgrep -f '^sleep 20$'").exit == 0, TimeSpan.FromSeconds(15), "the command never started");
+            d.StopSshd();                                   // the device falls off the network mid-command
+            var output = ps.EndInvoke(ar);
+            Assert.Empty(output);
+            var e = Assert.Single(ps.Streams.Error);
+            Assert.Equal("SshConnectionLost", e.Id());
+            Assert.Equal(d.Name, e.Target());
+        }
+        finally
+        {
+            d.ExecOk("pkill -f '^sleep 20$' || true");
+            d.StartSshd();
+        }
+    }
 }

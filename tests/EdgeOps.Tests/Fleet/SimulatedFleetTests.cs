@@ -65,4 +65,21 @@ public class SimulatedFleetTests
         d.StartSshd();
         Assert.True(d.PortOpen());
     }
+
+    [FleetFact]
+    public void PowerOff_and_PowerOn_reboot_the_device_with_its_card_intact()
+    {
+        var d = _f.Fleet.Devices[1];
+        d.ExecOk("echo survives > /home/pi/reboot.txt; sleep 1000 >/dev/null 2>&1 &");
+        var before = d.Pid;
+        d.PowerOff();
+        Assert.False(d.PortOpen());
+        Assert.Equal("survives\n", File.ReadAllText(d.HostPath("/home/pi/reboot.txt")));   // the card stays mounted on the host
+        d.PowerOn();
+        Assert.NotEqual(before, d.Pid);
+        Assert.True(d.PortOpen());
+        Assert.NotEqual(0, d.Exec("pgrep -x sleep").exit);                                 // nothing survived the power cycle
+        Assert.Equal("survives\n", d.ExecOk("cat /home/pi/reboot.txt"));
+        Assert.Equal(d.RootLoopDevice, d.ExecOk("findmnt -n -o SOURCE /").Trim());
+    }
 }
