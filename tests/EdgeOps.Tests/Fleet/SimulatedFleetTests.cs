@@ -82,4 +82,16 @@ public class SimulatedFleetTests
         Assert.Equal("survives\n", d.ExecOk("cat /home/pi/reboot.txt"));
         Assert.Equal(d.RootLoopDevice, d.ExecOk("findmnt -n -o SOURCE /").Trim());
     }
+
+    [Theory]
+    [InlineData(true, false, false)]
+    [InlineData(true, true, false)]
+    [InlineData(false, true, false)]   // CI without root: the fleet tests run, and fail, rather than skip
+    [InlineData(false, false, true)]
+    public void FleetFact_skips_only_without_root_outside_CI(bool root, bool ci, bool skipped)
+    {
+        var reason = FleetRequirements.SkipReasonFor(root, ci);
+        Assert.Equal(skipped, reason != null);
+        if (skipped) Assert.Contains("root", reason);
+    }
 }
