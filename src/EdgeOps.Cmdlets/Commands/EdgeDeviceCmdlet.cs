@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
+using System.Linq;
 using System.Management.Automation;
 using System.Threading;
 using EdgeOps.Fleet;
@@ -23,7 +24,8 @@ namespace EdgeOps.Commands
         [Parameter] [ValidateRange(1, 604800)] public int CommandTimeout { get; set; } = 1800;
         [Parameter] [ValidateRange(1, 256)] public int ThrottleLimit { get; set; } = 8;
 
-        readonly List<EdgeDevice> _devices = new List<EdgeDevice>();
+        // object, not EdgeDevice: PowerShell loads cmdlet types before the engine's load context is hooked.
+        readonly List<object> _devices = new List<object>();
         readonly CancellationTokenSource _stop = new CancellationTokenSource();
         readonly BlockingCollection<Action> _mainThread = new BlockingCollection<Action>();
 
@@ -43,11 +45,14 @@ namespace EdgeOps.Commands
         /// <summary>Adds a device to the fleet this invocation works on.</summary>
         protected void AddDevice(EdgeDevice device) { if (device != null) _devices.Add(device); }
 
+        /// <summary>The devices gathered so far.</summary>
+        protected IReadOnlyList<EdgeDevice> GatheredDevices => _devices.Cast<EdgeDevice>().ToList();
+
         /// <summary>Runs ProcessDevice for every gathered device (none: the local machine).</summary>
         protected void RunGatheredDevices(bool localWhenEmpty = true)
         {
             if (_devices.Count == 0) { if (!localWhenEmpty) return; _devices.Add(EdgeDevice.Local()); }
-            BeginFleet(_devices);
+            BeginFleet(GatheredDevices);
             RunFleet();
             EndFleet();
         }
@@ -70,7 +75,7 @@ namespace EdgeOps.Commands
         {
             var options = BuildOptions();
             var queue = new ConcurrentQueue<(EdgeDevice device, int index)>();
-            for (int i = 0; i < _devices.Count; i++) queue.Enqueue((_devices[i], i));
+            for (int i = 0; i < _devices.Count; i++) queue.Enqueue(((EdgeDevice)_devices[i], i));
             int workers = Math.Min(ThrottleLimit, _devices.Count);
             int running = workers;
             var threads = new List<Thread>();
