@@ -52,6 +52,7 @@ namespace EdgeOps.Commands
         protected void RunGatheredDevices(bool localWhenEmpty = true)
         {
             if (_devices.Count == 0) { if (!localWhenEmpty) return; _devices.Add(EdgeDevice.Local()); }
+            CaptureWhatIf();
             BeginFleet(GatheredDevices);
             RunFleet();
             EndFleet();
@@ -86,7 +87,10 @@ namespace EdgeOps.Commands
                     try
                     {
                         while (!_stop.IsCancellationRequested && queue.TryDequeue(out var item))
+                        {
                             RunOne(item.device, item.index, options);
+                            ReportFleetProgress(Interlocked.Increment(ref _finished), item.device);
+                        }
                     }
                     finally
                     {
@@ -108,6 +112,22 @@ namespace EdgeOps.Commands
                 if (_stop.IsCancellationRequested)
                     foreach (var t in threads) t.Join(TimeSpan.FromSeconds(10));
             }
+        }
+
+        int _finished;
+
+        /// <summary>Overall progress over the fleet (activity 0), when there is more than one device.</summary>
+        void ReportFleetProgress(int finished, EdgeDevice last)
+        {
+            int total = _devices.Count;
+            if (total < 2) return;
+            var activity = MyInvocation.MyCommand.Name;
+            var record = new ProgressRecord(0, activity, $"{finished} of {total} devices done (last: {last.ComputerName})")
+            {
+                PercentComplete = finished * 100 / total,
+                RecordType = finished == total ? ProgressRecordType.Completed : ProgressRecordType.Processing,
+            };
+            Post(() => WriteProgress(record));
         }
 
         void RunOne(EdgeDevice device, int index, ConnectionOptions options)
@@ -153,8 +173,16 @@ namespace EdgeOps.Commands
         }
 
         internal bool IsForce => ForceRequested;
-        internal bool IsWhatIf =>
-            MyInvocation.BoundParameters.TryGetValue("WhatIf", out var w) && w is SwitchParameter s && s.IsPresent;
+        /// <summary>-WhatIf given, or $WhatIfPreference set; read once on the pipeline thread before the fan-out.</summary>
+        internal bool IsWhatIf { get; private set; }
+
+        void CaptureWhatIf()
+        {
+            if (MyInvocation.BoundParameters.TryGetValue("WhatIf", out var w))
+                IsWhatIf = w is SwitchParameter s && s.IsPresent;
+            else
+                IsWhatIf = LanguagePrimitives.IsTrue(SessionState.PSVariable.GetValue("WhatIfPreference", false));
+        }
         internal CancellationToken Token => _stop.Token;
     }
 
