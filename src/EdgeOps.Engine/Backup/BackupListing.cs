@@ -12,18 +12,19 @@ namespace EdgeOps.Backup
         {
             var store = BackupDestination.Open(destination);
             var patterns = (devicePatterns ?? new string[0]).Where(p => !string.IsNullOrEmpty(p))
-                .Select(p => new Regex("^" + Regex.Escape(BackupDestination.SafeName(p)).Replace("\\*", ".*").Replace("\\?", ".") + "$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)).ToList();
+                .Select(p => new Regex("^" + Regex.Escape(p).Replace("\\*", ".*").Replace("\\?", ".") + "$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)).ToList();
             var result = new List<SdCardBackupInfo>();
             foreach (var folder in store.Devices())
             {
-                if (patterns.Count > 0 && !patterns.Any(p => p.IsMatch(folder))) continue;
                 var entries = Catalog.List(store, folder);
                 foreach (var e in entries)
                 {
                     var m = e.Manifest;
+                    var device = m?.ComputerName ?? folder;
+                    if (patterns.Count > 0 && !patterns.Any(p => p.IsMatch(device) || p.IsMatch(folder))) continue;
                     result.Add(new SdCardBackupInfo
                     {
-                        ComputerName = m?.ComputerName ?? folder,
+                        ComputerName = device,
                         Path = store.PathOf(folder, e.Base + SdCardBackupService.ImageSuffix),
                         Created = m?.CreatedTime ?? e.Image?.Modified ?? DateTimeOffset.MinValue,
                         ImageBytes = m?.ImageBytes ?? 0, StoredBytes = e.Image?.Length ?? 0, UsedBytes = m?.UsedBytes ?? 0,
