@@ -98,6 +98,18 @@ rootdisk=
 if [ -n ""$rootsrc"" ] && [ -b ""$rootsrc"" ]; then
   pk=$(lsblk -ndo PKNAME ""$rootsrc"" 2>/dev/null | head -n1)
   if [ -n ""$pk"" ]; then rootdisk=/dev/$pk; else rootdisk=$(readlink -f ""$rootsrc""); fi
+  # A partition exposed as a loop device at an offset (kernels without partition tables support):
+  # the card is the loop device over the same file at offset 0.
+  b=$(basename ""$rootdisk"")
+  off=$(cat ""/sys/block/$b/loop/offset"" 2>/dev/null || echo 0)
+  bf=$(cat ""/sys/block/$b/loop/backing_file"" 2>/dev/null || true)
+  if [ -n ""$bf"" ] && [ ""$off"" != 0 ]; then
+    for l in /sys/block/loop*; do
+      if [ ""$(cat ""$l/loop/backing_file"" 2>/dev/null)"" = ""$bf"" ] && [ ""$(cat ""$l/loop/offset"" 2>/dev/null)"" = 0 ] && [ ""$(cat ""$l/loop/sizelimit"" 2>/dev/null)"" = 0 ]; then
+        rootdisk=/dev/$(basename ""$l""); break
+      fi
+    done
+  fi
 fi
 echo ""rootsrc=$rootsrc""
 echo ""rootdisk=$rootdisk""
@@ -131,6 +143,16 @@ echo ""os=$(. /etc/os-release 2>/dev/null; echo ""$PRETTY_NAME"")""
         public static ShellCommand ProbeCommand(string devicePath) => Sh.Script(Probe, devicePath ?? "");
 
         public static ShellCommand Sync() => Sh.Cmd("sync");
+
+        /// <summary>
+        /// Stops or starts a service: systemctl where systemd runs, else the `service` wrapper (sysvinit, OpenRC),
+        /// else the init script itself.
+        /// </summary>
+        public static ShellCommand Service(string verb, string name) => Sh.Script(
+            "if [ -d /run/systemd/system ]; then exec systemctl {0} -- {1}; " +
+            "elif command -v service >/dev/null 2>&1; then exec service {1} {0}; " +
+            "elif [ -x /etc/init.d/{1} ]; then exec /etc/init.d/{1} {0}; " +
+            "else echo 'no service manager (systemctl, service, /etc/init.d) found' >&2; exit 1; fi", verb, name);
 
         /// <summary>After writing a card: flush, drop its cached blocks (so a read-back reads the card) and re-read its partitions.</summary>
         public static ShellCommand FlushAndRescan(string device) =>

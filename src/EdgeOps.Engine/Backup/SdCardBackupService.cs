@@ -47,6 +47,10 @@ namespace EdgeOps.Backup
         {
             var name = ctx.Device.ComputerName;
             var ct = ctx.Cancellation;
+            foreach (var svc in req.StopService ?? new string[0])
+                if (string.IsNullOrEmpty(svc) || !System.Text.RegularExpressions.Regex.IsMatch(svc, @"^[A-Za-z0-9][A-Za-z0-9@._:\\-]*$"))
+                    throw new EdgeOpsException("InvalidServiceName", "InvalidArgument",
+                        $"{name}: -StopService '{svc}' is not a service name (letters, digits, @ . _ : - \\).");
             var store = BackupDestination.Open(req.Destination);
             var sw = Stopwatch.StartNew();
             using (var gate = store.TryLock(name))
@@ -75,10 +79,12 @@ namespace EdgeOps.Backup
                         {
                             if (!ctx.ShouldProcess(svc, "Stop service for the backup")) continue;
                             ctx.Verbose($"stopping service '{svc}'");
-                            t.Run(Sh.Cmd("systemctl", "stop", "--", svc), CommandOptions.Root, ct).EnsureSuccess(name, $"stopping service '{svc}'");
+                            t.Run(DeviceScripts.Service("stop", svc), CommandOptions.Root, ct).EnsureSuccess(name, $"stopping service '{svc}'");
                             stopped.Add(svc);
                         }
-                        if (stopped.Count > 0) t.Run(DeviceScripts.Sync(), CommandOptions.Root, ct).EnsureSuccess(name, "sync");
+                        // Written data to the card, and the card's own cached blocks dropped: a whole-disk device has a
+                        // page cache of its own that writes through its partitions do not update.
+                        t.Run(DeviceScripts.FlushBuffers(probe.DevicePath), CommandOptions.Root, ct).EnsureSuccess(name, "sync");
                         ctx.Verbose($"reading the partition table and filesystem headers of '{probe.DevicePath}' ({RateMeter.Human(probe.Size)})");
                         layout = CardLayout.Scan(new DeviceBlockSource(t, probe.DevicePath, ct), probe.Size);
                         foreach (var fs in layout.FileSystems)
@@ -275,7 +281,7 @@ namespace EdgeOps.Backup
                 try
                 {
                     ctx.Verbose($"starting service '{stopped[i]}' again");
-                    t.Run(Sh.Cmd("systemctl", "start", "--", stopped[i]), CommandOptions.Root, CancellationToken.None)
+                    t.Run(DeviceScripts.Service("start", stopped[i]), CommandOptions.Root, CancellationToken.None)
                         .EnsureSuccess(ctx.Device.ComputerName, $"starting service '{stopped[i]}' again");
                 }
                 catch (Exception e)

@@ -181,8 +181,12 @@ namespace EdgeOps.Tests.Backup
         public static SortedDictionary<string, string> HashTree(string root)
         {
             var result = new SortedDictionary<string, string>(StringComparer.Ordinal);
-            foreach (var f in Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories))
+            var options = new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0, IgnoreInaccessible = false };
+            foreach (var f in Directory.EnumerateFileSystemEntries(root, "*", options))
             {
+                var info = new FileInfo(f);
+                if (info.LinkTarget != null) { result[Path.GetRelativePath(root, f)] = "link:" + info.LinkTarget; continue; }
+                if (info.Attributes.HasFlag(FileAttributes.Directory)) continue;
                 using var s = File.OpenRead(f);
                 result[Path.GetRelativePath(root, f)] = Convert.ToHexString(SHA256.HashData(s));
             }
