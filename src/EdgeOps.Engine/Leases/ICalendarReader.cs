@@ -283,14 +283,19 @@ namespace EdgeOps.Leases
             for (long k = 0; k < 200000; k++)
             {
                 var candidates = new List<DateTime>();
+                var exact = new List<DateTimeOffset>();
                 DateTime periodStart;
                 switch (freq)
                 {
                     case "MINUTELY":
                     case "HOURLY":
                         {
-                            periodStart = freq == "HOURLY" ? wall0.AddHours(k * interval) : wall0.AddMinutes(k * interval);
-                            if (DayMatches(periodStart, byMonth, byMonthDay, byDay)) candidates.Add(periodStart);
+                            // sub-daily steps are exact elapsed time (across a daylight-saving change too), as Ical.Net does
+                            var instant = freq == "HOURLY" ? start.Utc.AddHours(k * interval) : start.Utc.AddMinutes(k * interval);
+                            var local = LeaseTime.InZone(instant, start.Zone ?? TimeZoneInfo.Utc).DateTime;
+                            if (instant > stopAt) yield break;
+                            if (DayMatches(local, byMonth, byMonthDay, byDay)) exact.Add(instant);
+                            periodStart = DateTime.MinValue;
                             break;
                         }
                     case "DAILY":
@@ -338,10 +343,12 @@ namespace EdgeOps.Leases
                             break;
                         }
                 }
-                if (LeaseTime.FromWallClock(periodStart, start.Zone ?? TimeZoneInfo.Utc) > stopAt) yield break;
-                foreach (var c in candidates.Distinct().OrderBy(x => x))
+                if (periodStart != DateTime.MinValue && LeaseTime.FromWallClock(periodStart, start.Zone ?? TimeZoneInfo.Utc) > stopAt) yield break;
+                var whens = exact.Count > 0
+                    ? exact.Select(x => new When { Wall = x.UtcDateTime, Zone = TimeZoneInfo.Utc })
+                    : candidates.Distinct().OrderBy(x => x).Select(c => new When { Wall = c, Zone = start.Zone, IsDate = start.IsDate });
+                foreach (var w in whens)
                 {
-                    var w = new When { Wall = c, Zone = start.Zone, IsDate = start.IsDate };
                     var u = w.Utc;
                     if (u.UtcTicks <= startTicks) continue; // before (or the same as) DTSTART
                     if (until.HasValue && u > until.Value) yield break;

@@ -64,9 +64,11 @@ namespace EdgeOps.Leases
     {
         public static bool HasWildcards(string pattern) => pattern != null && pattern.IndexOfAny(new[] { '*', '?', '[' }) >= 0;
 
+        /// <summary>A pattern without * ? [ is compared literally (so backticks in a literal name stay literal).</summary>
         public static bool IsMatch(string pattern, string text)
         {
             if (pattern == null || text == null) return false;
+            if (!HasWildcards(pattern)) return string.Equals(pattern, text, StringComparison.OrdinalIgnoreCase);
             return Match(pattern, 0, text, 0);
         }
 
