@@ -218,3 +218,46 @@ namespace EdgeOps.Tests.Swap
         }
     }
 }
+
+namespace EdgeOps.Tests.Swap
+{
+    public class LocalZramTests
+    {
+        [ZramFact]
+        public void Jetson_zram_from_nvzramconfig_is_left_alone_reported_and_not_counted_for_jobs()
+        {
+            using var d = new ScratchDisk();
+            Directory.CreateDirectory(Path.Combine(d.Etc, "systemd", "system"));
+            File.WriteAllText(Path.Combine(d.Etc, "systemd", "nvzramconfig.sh"), "#!/bin/sh\n# NVIDIA zram setup (simulated)\n");
+            File.WriteAllText(Path.Combine(d.Etc, "systemd", "system", "nvzramconfig.service"), "[Service]\nExecStart=/etc/systemd/nvzramconfig.sh\n");
+            using var zram = new ZramSwap(32 * BuildMath.MiB);
+            var nvHash = HostShell.Hash(Path.Combine(d.Etc, "systemd", "nvzramconfig.sh"));
+
+            using var ctx = TestDeviceContext.Local();
+            var svc = new SwapService(ctx, d.Layout);
+            var z = Assert.Single(svc.Get(), a => a.Path == zram.Device);
+            Assert.Equal("zram", z.Type);
+            Assert.Equal(SwapManagers.NvZram, z.Manager);
+            Assert.EndsWith("nvzramconfig.sh", z.PersistedIn);
+            Assert.Equal(ZramSwap.Priority, z.Priority);
+
+            var path = d.File("swapfile");
+            var r = svc.New(new SwapRequest { Path = path, SizeBytes = 16 * BuildMath.MiB });
+            Assert.Equal("Created", r.Action);
+            Assert.Equal(SwapManagers.Fstab, r.Manager);
+            Assert.True(r.ZramBytes >= 32 * BuildMath.MiB - 4096);
+            Assert.Contains("zram swap from nvzramconfig left in place", r.Note);
+            Assert.True(r.Priority < ZramSwap.Priority); // zram stays first
+            var after = svc.Get().ToList();
+            Assert.Contains(after, a => a.Path == zram.Device && a.Active && a.Priority == ZramSwap.Priority);
+            Assert.Equal(nvHash, HostShell.Hash(Path.Combine(d.Etc, "systemd", "nvzramconfig.sh")));
+            Assert.DoesNotContain("zram", File.ReadAllText(d.Fstab));
+
+            var plan = svc.BuildPlan("generic", null, 2);
+            Assert.True(plan.ZramBytes > 0);
+            Assert.Equal(r.DiskSwapBytes, plan.DiskSwapBytes); // zram is not counted as room for jobs
+            Assert.Equal("Removed", svc.Remove(path).Action);
+            Assert.Contains(HostShell.Swaps(), s => s.path == zram.Device);
+        }
+    }
+}

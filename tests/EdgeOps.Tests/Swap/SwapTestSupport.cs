@@ -15,6 +15,15 @@ namespace EdgeOps.Tests.Swap
         }
     }
 
+    /// <summary>A fact that needs real zram (root and /sys/class/zram-control).</summary>
+    public sealed class ZramFactAttribute : FactAttribute
+    {
+        public ZramFactAttribute()
+        {
+            if (!ZramSwap.Available) Skip = "needs root and the zram module (/sys/class/zram-control)";
+        }
+    }
+
     /// <summary>IDeviceContext for engine tests: ShouldProcess answers !WhatIf, messages are kept.</summary>
     public sealed class TestDeviceContext : IDeviceContext, IDisposable
     {
@@ -121,6 +130,41 @@ namespace EdgeOps.Tests.Swap
             System.IO.File.WriteAllText("/proc/sys/vm/swappiness", _swappiness.ToString());
             if (_mounted) HostShell.TryRun("umount", "-l", Mount);
             try { Directory.Delete(Root, true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        }
+    }
+}
+
+namespace EdgeOps.Tests.Swap
+{
+    /// <summary>
+    /// A real zram swap device (zram-control hot_add), as nvzramconfig makes on a Jetson: disksize, mkswap,
+    /// swapon with priority 5. Dispose turns it off and removes the device.
+    /// </summary>
+    public sealed class ZramSwap : IDisposable
+    {
+        public int Id { get; }
+        public string Device => "/dev/zram" + Id;
+        public const int Priority = 5;
+
+        public ZramSwap(long sizeBytes)
+        {
+            Id = int.Parse(File.ReadAllText("/sys/class/zram-control/hot_add").Trim());
+            try
+            {
+                File.WriteAllText($"/sys/block/zram{Id}/disksize", sizeBytes.ToString());
+                HostShell.Run("mkswap", Device);
+                HostShell.Run("swapon", "-p", Priority.ToString(), Device);
+            }
+            catch { Dispose(); throw; }
+        }
+
+        public static bool Available => File.Exists("/sys/class/zram-control/hot_add") && Environment.UserName == "root";
+
+        public void Dispose()
+        {
+            HostShell.TryRun("swapoff", Device);
+            try { File.WriteAllText($"/sys/block/zram{Id}/reset", "1"); } catch (IOException) { }
+            try { File.WriteAllText("/sys/class/zram-control/hot_remove", Id.ToString()); } catch (IOException) { }
         }
     }
 }
