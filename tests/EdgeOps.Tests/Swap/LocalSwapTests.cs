@@ -182,6 +182,69 @@ namespace EdgeOps.Tests.Swap
         }
 
         [RootFact]
+        public void Dphys_swapfile_config_gets_size_and_cap_the_service_is_enabled_and_fstab_is_left_alone()
+        {
+            using var d = new ScratchDisk();
+            var path = d.File("dphys swap");
+            var conf = Path.Combine(d.Etc, "dphys-swapfile");
+            File.WriteAllText(conf, "# /etc/dphys-swapfile\nCONF_SWAPFILE='" + path + "'\n#CONF_SWAPSIZE=\nCONF_MAXSWAP=32\n");
+            var unitDir = Path.Combine(d.Etc, "systemd", "system");
+            Directory.CreateDirectory(unitDir);
+            File.WriteAllText(Path.Combine(unitDir, "dphys-swapfile.service"), "[Service]\nExecStart=/sbin/dphys-swapfile setup\n");
+            var fstab = HostShell.Hash(d.Fstab);
+
+            var r = New(d, new SwapRequest { SizeBytes = 64 * MiB });
+            Assert.Equal("Created", r.Action);
+            Assert.Equal(SwapManagers.Dphys, r.Manager);
+            Assert.Equal(path, r.Path);
+            Assert.Equal(conf, r.PersistedIn);
+            var text = File.ReadAllText(conf);
+            Assert.Equal("64", ShellConfigText.Get(text, "CONF_SWAPSIZE"));
+            Assert.Equal("64", ShellConfigText.Get(text, "CONF_MAXSWAP")); // the silent 32 MiB cap was raised
+            Assert.Equal(path, HostShell.Sh(". \"$1\"; printf %s \"$CONF_SWAPFILE\"", conf));
+            Assert.StartsWith("# /etc/dphys-swapfile\n", text);
+            var link = Path.Combine(unitDir, "multi-user.target.wants", "dphys-swapfile.service");
+            Assert.Equal(Path.Combine(unitDir, "dphys-swapfile.service"), new FileInfo(link).LinkTarget);
+            Assert.Equal(fstab, HostShell.Hash(d.Fstab));
+            Assert.Equal(64 * 1024 - 4, ProcSwapKiB(path));
+            Assert.Equal("Unchanged", New(d, new SwapRequest { SizeBytes = 64 * MiB }).Action);
+
+            using var ctx = TestDeviceContext.Local();
+            var removed = new SwapService(ctx, d.Layout).Remove(null);
+            Assert.Equal("Removed", removed.Action);
+            Assert.Equal(SwapManagers.Dphys, removed.Manager);
+            Assert.False(File.Exists(link) || new FileInfo(link).LinkTarget != null);
+            Assert.False(File.Exists(path));
+            Assert.True(File.Exists(conf));
+        }
+
+        [RootFact]
+        public void Rpi_swap_gets_a_drop_in_that_Remove_takes_away_again()
+        {
+            using var d = new ScratchDisk();
+            var path = d.File("rswap");
+            Directory.CreateDirectory(Path.Combine(d.Etc, "rpi"));
+            File.WriteAllText(Path.Combine(d.Etc, "rpi", "swap.conf"), "[Main]\n#Mechanism=auto\n\n[File]\n#Path=/var/swap\n");
+            using var ctx = TestDeviceContext.Local();
+            var r = New(d, new SwapRequest { Path = path, SizeBytes = 32 * MiB }, ctx);
+            Assert.Equal("Created", r.Action);
+            Assert.Equal(SwapManagers.RpiSwap, r.Manager);
+            var dropIn = Path.Combine(d.Etc, "rpi", "swap.conf.d", "90-edgeops-swap.conf");
+            Assert.Equal(dropIn, r.PersistedIn);
+            Assert.Equal(RpiSwapText.DropIn(path, 32), File.ReadAllText(dropIn));
+            Assert.Contains(ctx.Messages, m => m.StartsWith("W: ") && m.Contains("'auto'"));
+            Assert.Equal("Unchanged", New(d, new SwapRequest { Path = path, SizeBytes = 32 * MiB }).Action);
+            var area = Assert.Single(new SwapService(ctx, d.Layout).Get(), a => a.Path == path);
+            Assert.Equal(SwapManagers.RpiSwap, area.Manager);
+            Assert.Equal(dropIn, area.PersistedIn);
+
+            Assert.Equal("Removed", new SwapService(ctx, d.Layout).Remove(path).Action);
+            Assert.False(File.Exists(dropIn));
+            Assert.True(File.Exists(dropIn + ".edgeops.bak"));
+            Assert.Equal(-1, ProcSwapKiB(path));
+        }
+
+        [RootFact]
         public void Interrupted_edit_leaves_fstab_as_before_and_the_next_run_completes_it_once()
         {
             using var d = new ScratchDisk();
