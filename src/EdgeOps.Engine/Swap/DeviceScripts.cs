@@ -40,10 +40,10 @@ echo ""cpus	$(nproc 2>/dev/null || getconf _NPROCESSORS_ONLN)""
 echo ""swappiness	$(cat /proc/sys/vm/swappiness 2>/dev/null)""
 for t in fallocate mkswap swapon swapoff chattr btrfs base64 sha256sum blkid; do command -v ""$t"" >/dev/null 2>&1 && printf 'tool\t%s\n' ""$t""; done
 tail -n +2 /proc/swaps 2>/dev/null | while read -r name type size used prio rest; do
-  b=na; u=
-  if [ ""$type"" = file ]; then b=$(busy ""$(printf '%b' ""$name"")"")
+  b=na; u= ls=
+  if [ ""$type"" = file ]; then p=$(printf '%b' ""$name""); b=$(busy ""$p""); ls=$(stat -c %s -- ""$p"" 2>/dev/null)
   else u=$(blkid -o value -s UUID -- ""$name"" 2>/dev/null); fi
-  printf 'swap\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' ""$name"" ""$type"" ""$size"" ""$used"" ""$prio"" ""$b"" ""$u""
+  printf 'swap\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' ""$name"" ""$type"" ""$size"" ""$used"" ""$prio"" ""$b"" ""$u"" ""$ls""
 done
 i=0
 for p in ""$@""; do
@@ -100,6 +100,10 @@ exit 0
 f=$1 size=$2 off=$3 recreate=$4 alloc=$5 on=$6 btrfs=$7 falloc=$8 prio=$9
 mib=$((size / 1048576)) how=
 die() { echo ""$*"" >&2; exit 1; }
+# mkswap through a descriptor: its own guard looks for the path in /proc/swaps, where another root's file of
+# the same name may be listed (one kernel, many roots); this file is known not to be active (the kernel would
+# also refuse the writes: ETXTBSY).
+mk() { mkswap /dev/fd/3 3<>""$f"" >/dev/null; }
 if [ ""$off"" = 1 ]; then swapoff -- ""$f"" || die ""swapoff $f failed""; echo step swapoff; fi
 if [ ""$recreate"" = 1 ]; then rm -f -- ""$f"" || die ""could not remove $f to make it again""; fi
 if [ ! -e ""$f"" ]; then (umask 077 && : > ""$f"") || die ""could not create $f""; echo step created; fi
@@ -117,14 +121,14 @@ if [ ""$alloc"" = 1 ]; then
     dd if=/dev/zero of=""$f"" bs=1048576 count=""$mib"" conv=notrunc status=none || die ""writing $f failed""
   fi
   echo step allocated $how
-  mkswap -- ""$f"" >/dev/null || die ""mkswap $f failed""
+  mk || die ""mkswap $f failed""
 fi
 if [ ""$on"" = 1 ]; then
   if [ -n ""$prio"" ]; then set -- -p ""$prio""; else set --; fi
   if ! err=$(swapon ""$@"" -- ""$f"" 2>&1); then
     [ ""$how"" = fallocate ] || die ""swapon $f failed: $err""
     echo step rewritten ""$err""
-    dd if=/dev/zero of=""$f"" bs=1048576 count=""$mib"" conv=notrunc status=none && mkswap -- ""$f"" >/dev/null || die ""writing $f out failed""
+    dd if=/dev/zero of=""$f"" bs=1048576 count=""$mib"" conv=notrunc status=none && mk || die ""writing $f out failed""
     err=$(swapon ""$@"" -- ""$f"" 2>&1) || die ""swapon $f failed: $err""
   fi
   echo step swapon

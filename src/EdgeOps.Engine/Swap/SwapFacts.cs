@@ -50,9 +50,21 @@ namespace EdgeOps.Swap
         /// <summary>
         /// /proc/swaps lists areas by path, but a path only proves ownership where one kernel serves one
         /// root (a real device). A file row counts only when the file at that path on this device is busy
-        /// as swap (writes fail with ETXTBSY), so areas with the same name elsewhere are never taken for ours.
+        /// as swap (writes fail with ETXTBSY) and its size fits the row, and only once per path, so areas
+        /// with the same name elsewhere are never taken for ours.
         /// </summary>
-        public bool Mine => !IsFile || Busy == "yes" || Busy == "unknown";
+        public bool Mine => !IsFile || (!Duplicate && (Busy == "yes" || Busy == "unknown") && SizeFitsFile);
+
+        /// <summary>Size of the file at this path on the device (-1: unknown).</summary>
+        public long LocalFileSize { get; set; } = -1;
+        internal int PageSize { get; set; } = 4096;
+        internal bool Duplicate { get; set; }
+
+        /// <summary>
+        /// The kernel counts a swap file's pages less the header page: a row whose size does not match the
+        /// device's file of that name is another root's file (the simulated fleet: one kernel, many roots).
+        /// </summary>
+        bool SizeFitsFile => LocalFileSize < 0 || SizeBytes == (LocalFileSize / PageSize - 1) * PageSize;
     }
 
     /// <summary>Facts about one path the probe was asked about.</summary>
@@ -150,7 +162,7 @@ namespace EdgeOps.Swap
                         f.Swaps.Add(new ActiveSwap
                         {
                             Path = UnescapeProc(At(1)), Type = At(2), SizeBytes = Num(At(3)) * 1024, UsedBytes = Num(At(4)) * 1024,
-                            Priority = (int)Num(At(5)), Busy = At(6), Uuid = At(7),
+                            Priority = (int)Num(At(5)), Busy = At(6), Uuid = At(7), LocalFileSize = Num(At(8), -1),
                         });
                         break;
                     case "file":
@@ -179,6 +191,13 @@ namespace EdgeOps.Swap
                     case "nvzram": f.NvZramConfig.Add(At(1)); break;
                     case "sysctl": f.SysctlFile = B64(At(1)); break;
                 }
+            }
+            // Rows of the same path: only one can be this device's file (the first whose size fits it).
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var s in f.Swaps.Where(s => s.IsFile))
+            {
+                s.PageSize = f.PageSize;
+                if (s.Mine && !seen.Add(s.Path)) s.Duplicate = true;
             }
             return f;
         }

@@ -402,16 +402,19 @@ namespace EdgeOps.Tests.Swap
         {
             var text = string.Join("\n",
                 "uid\t0", "mem\tMemTotal\t4294967296", "mem\tMemAvailable\t3000000000", "pagesize\t4096", "cpus\t4", "swappiness\t60", "tool\tfallocate",
-                "swap\t/swap\\040dir/f\tfile\t65532\t10\t-2\tyes\t",
+                "swap\t/swap\\040dir/f\tfile\t65532\t10\t-2\tyes\t\t67108864",
                 "swap\t/swapfile\tfile\t16380\t0\t-3\tabsent\t",
+                "swap\t/swap\\040dir/f\tfile\t99996\t0\t-4\tyes\t\t67108864", // same name, another root's file: size does not fit ours
+                "swap\t/swap\\040dir/f\tfile\t65532\t7\t-5\tyes\t\t67108864", // fits, but a path is ours only once
                 "swap\t/dev/zram0\tpartition\t1048572\t0\t5\tna\tuuid-1",
                 "file\t0\tfile\t67108864\t131072\t512\t600\t0\tSWAPSPACE2\t---------------C------\tyes\t1\tbtrfs\t536870912\t300000000",
                 "fstab\t" + Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes("/swap\\040dir/f none swap sw 0 0\n")),
                 "nvzram\t/etc/systemd/nvzramconfig.sh", "");
             var f = SwapFacts.Parse(text, new[] { "/swap dir/f" });
             Assert.Equal(4L * GiB, f.MemTotal);
-            Assert.Equal(3, f.Swaps.Count);
-            Assert.NotNull(f.ActiveAt("/swap dir/f"));
+            Assert.Equal(5, f.Swaps.Count);
+            Assert.Equal(-2, f.ActiveAt("/swap dir/f")!.Priority);
+            Assert.Single(f.Swaps, s => s.Mine && s.IsFile);
             Assert.Null(f.ActiveAt("/swapfile")); // another device's file of the same name (shared kernel)
             Assert.Equal(65532L * 1024, f.DiskSwapBytes());
             Assert.Equal(1048572L * 1024, f.ZramSwapBytes);
