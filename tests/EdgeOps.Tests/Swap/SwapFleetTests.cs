@@ -224,22 +224,65 @@ namespace EdgeOps.Tests.Swap
         }
 
         [FleetFact]
-        public void Resize_is_refused_when_used_swap_would_not_fit_in_free_RAM()
+        public void Resize_and_remove_are_refused_while_used_swap_would_not_fit_in_free_RAM()
         {
             var d = Pi4;
-            NoErrors(Run("Get-EdgeDevice -Inventory $inv -Name $args[0] | New-SwapFile -Size 32MB", d.Name));
-            // the device now reports 64 MiB available: less than the used pages plus 128 MiB
+            // highest priority, so the pages pushed out below land in this device's file
+            NoErrors(Run("Get-EdgeDevice -Inventory $inv -Name $args[0] | New-SwapFile -Size 64MB -Priority 32767", d.Name));
+            var cg = "/sys/fs/cgroup/memory/edgeops-swaptest-" + Guid.NewGuid().ToString("n")[..8];
+            Directory.CreateDirectory(cg);
+            Task<(int, string, string)>? hog = null;
+            try
+            {
+                File.WriteAllText(Path.Combine(cg, "memory.limit_in_bytes"), (16 * MiB).ToString());
+                // a program in the device holding 40 MiB under a 16 MiB memory limit: the kernel swaps out real pages
+                hog = Task.Run(() => d.Exec($"echo $$ > {cg}/cgroup.procs && exec python3 -c 'import time; b = bytearray(40 << 20); b[::4096] = b\"\\1\" * len(b[::4096]); print(1, flush=True); time.sleep(60)'", TimeSpan.FromSeconds(90)));
+                long used = 0;
+                FleetTestKit.Eventually(() =>
+                {
+                    var row = Run("Get-EdgeDevice -Inventory $inv -Name $args[0] | Get-SwapFile", d.Name).Output.SingleOrDefault(o => o.P("Path") == "/swapfile");
+                    used = row == null ? 0 : long.Parse(row.P("UsedBytes"));
+                    return used > 16 * MiB;
+                }, TimeSpan.FromSeconds(30), "no pages reached the device's swap file");
+
+                // the device reports less available RAM than the used pages plus 128 MiB
+                SetMemAvailable(d, used + 64 * MiB);
+                var r = Run("Get-EdgeDevice -Inventory $inv -Name $args[0] | New-SwapFile -Size 48MB -Priority 32767", d.Name);
+                var e = Assert.Single(r.Errors);
+                Assert.Equal("SwapInUse", e.Id());
+                Assert.Contains("nothing was changed", e.ToString());
+                Assert.Equal(64 * 1024 - 4, ActiveKiB(d, "/swapfile"));
+                var rm = Run("Get-EdgeDevice -Inventory $inv -Name $args[0] | Remove-SwapFile", d.Name);
+                Assert.Equal("SwapInUse", Assert.Single(rm.Errors).Id());
+                Assert.True(File.Exists(d.HostPath("/swapfile")));
+                Assert.Equal(1, FstabText.CountEntries(File.ReadAllText(d.HostPath("/etc/fstab")), "/swapfile"));
+
+                // with room in RAM (limit lifted, available RAM back), removal turns it off: the pages come back
+                File.WriteAllText(Path.Combine(cg, "memory.limit_in_bytes"), "-1");
+                SetMemAvailable(d, 3 * GiB);
+                var ok = Run("Get-EdgeDevice -Inventory $inv -Name $args[0] | Remove-SwapFile", d.Name);
+                NoErrors(ok);
+                var o = ok.Output.Single();
+                Assert.Equal("Removed", o.P("Action"));
+                Assert.True(long.Parse(o.P("UsedBytes")) > 16 * MiB);
+                Assert.Equal(-1, ActiveKiB(d, "/swapfile"));
+                Assert.False(hog.IsCompleted); // the program kept running
+            }
+            finally
+            {
+                foreach (var pid in File.ReadAllText(Path.Combine(cg, "cgroup.procs")).Split('\n', StringSplitOptions.RemoveEmptyEntries))
+                    HostShell.TryRun("kill", "-KILL", pid);
+                hog?.Wait(TimeSpan.FromSeconds(10));
+                FleetTestKit.Eventually(() => File.ReadAllText(Path.Combine(cg, "cgroup.procs")).Trim().Length == 0, TimeSpan.FromSeconds(10), "hog did not exit");
+                Directory.Delete(cg);
+            }
+        }
+
+        static void SetMemAvailable(SimulatedDevice d, long bytes)
+        {
             var meminfo = Path.Combine(d.Dir, "host", "meminfo");
-            var lines = File.ReadAllLines(meminfo).Select(l => l.StartsWith("MemAvailable:") ? $"MemAvailable:   {65536,10} kB" : l);
+            var lines = File.ReadAllLines(meminfo).Select(l => l.StartsWith("MemAvailable:") ? $"MemAvailable:   {bytes / 1024,10} kB" : l);
             File.WriteAllText(meminfo, string.Join("\n", lines) + "\n");
-            var r = Run("Get-EdgeDevice -Inventory $inv -Name $args[0] | New-SwapFile -Size 48MB", d.Name);
-            var e = Assert.Single(r.Errors);
-            Assert.Equal("SwapInUse", e.Id());
-            Assert.Contains("nothing was changed", e.ToString());
-            Assert.Equal(32 * 1024 - 4, ActiveKiB(d, "/swapfile"));
-            var rm = Run("Get-EdgeDevice -Inventory $inv -Name $args[0] | Remove-SwapFile", d.Name);
-            Assert.Equal("SwapInUse", Assert.Single(rm.Errors).Id());
-            Assert.True(File.Exists(d.HostPath("/swapfile")));
         }
 
         // ------------------------------------------------------------------ the swap managers
@@ -353,22 +396,33 @@ namespace EdgeOps.Tests.Swap
 
         // ------------------------------------------------------------------ interruption
 
+        /// <summary>The device's fstab (host path), its text now, and the text with the /swapfile entry.</summary>
+        static (string path, string original, string complete) FstabStates(SimulatedDevice d)
+        {
+            var path = d.HostPath("/etc/fstab");
+            var original = File.ReadAllText(path);
+            return (path, original, FstabText.Ensure(original, "/swapfile", null));
+        }
+
+        static void Reset(SimulatedDevice d, string fstab, string original)
+        {
+            d.Exec("swapoff /swapfile 2>/dev/null; rm -f /swapfile /etc/.fstab.edgeops-new");
+            File.WriteAllText(fstab, original);
+        }
+
         EdgeDevice InventoryDevice(SimulatedDevice d) => Inventory.Load(_fleet.InventoryPath).Single(e => e.Device.ComputerName == d.Name).Device;
 
         [FleetFact]
         public void Killing_the_connection_between_steps_leaves_fstab_as_before_or_complete_never_half()
         {
             var d = Pi4;
-            var fstab = d.HostPath("/etc/fstab");
-            var original = File.ReadAllText(fstab);
-            var complete = FstabText.Ensure(original, "/swapfile", null);
+            var (fstab, original, complete) = FstabStates(d);
             var device = InventoryDevice(d);
             var options = new ConnectionOptions { KnownHostsPath = _fleet.KnownHostsPath };
 
             foreach (var killAt in new[] { "applied", "staged:/etc/fstab", "committed:/etc/fstab" })
             {
-                d.Exec("swapoff /swapfile 2>/dev/null; rm -f /swapfile /etc/.fstab.edgeops-new");
-                File.WriteAllText(fstab, original);
+                Reset(d, fstab, original);
                 TransportFactory.Close(d.Name);
                 DeviceScripts.StepHook = (dev, step) => { if (dev == d.Name && step == killAt) d.StopSshd(); };
                 try
@@ -399,14 +453,11 @@ namespace EdgeOps.Tests.Swap
         public void Killing_the_connection_at_random_moments_never_half_writes_fstab()
         {
             var d = Pi4;
-            var fstab = d.HostPath("/etc/fstab");
-            var original = File.ReadAllText(fstab);
-            var complete = FstabText.Ensure(original, "/swapfile", null);
+            var (fstab, original, complete) = FstabStates(d);
             var rnd = new Random(3);
             for (int i = 0; i < 6; i++)
             {
-                d.Exec("swapoff /swapfile 2>/dev/null; rm -f /swapfile");
-                File.WriteAllText(fstab, original);
+                Reset(d, fstab, original);
                 using var ps = new PowerShellSession();
                 var run = Task.Run(() => ps.Run("Get-EdgeDevice -Inventory $args[0] -Name $args[1] | New-SwapFile -Size 16MB", _fleet.InventoryPath, d.Name));
                 Thread.Sleep(rnd.Next(50, 700));
