@@ -181,7 +181,7 @@ namespace EdgeOps.Storage
 
         /// <summary>The body of one response: every read has a timeout (a stalled connection becomes an IOException,
         /// which the resuming copy retries) and disposing it releases the response.</summary>
-        sealed class ResponseStream : Stream
+        sealed class ResponseStream : ReadOnlyStream
         {
             readonly Stream _inner; readonly HttpResponseMessage _response; readonly HttpRequestMessage _request;
             readonly TimeSpan _timeout; readonly CancellationToken _ct;
@@ -206,15 +206,6 @@ namespace EdgeOps.Storage
                 }
             }
 
-            public override bool CanRead => true;
-            public override bool CanSeek => false;
-            public override bool CanWrite => false;
-            public override long Length => throw new NotSupportedException();
-            public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-            public override void Flush() { }
-            public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-            public override void SetLength(long value) => throw new NotSupportedException();
-            public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
             protected override void Dispose(bool disposing)
             {
                 if (disposing) { _inner.Dispose(); _response.Dispose(); _request.Dispose(); }

@@ -214,21 +214,26 @@ namespace EdgeOps.Storage
         public void Dispose() => _client.Dispose();
     }
 
+    /// <summary>Base of the forward-only body streams of the stores.</summary>
+    abstract class ReadOnlyStream : Stream
+    {
+            public override bool CanRead => true;
+            public override bool CanSeek => false;
+            public override bool CanWrite => false;
+            public override long Length => throw new NotSupportedException();
+            public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+            public override void Flush() { }
+            public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+            public override void SetLength(long value) => throw new NotSupportedException();
+            public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
+
     /// <summary>A response body stream that also disposes the response that owns it.</summary>
-    sealed class OwningStream : Stream
+    sealed class OwningStream : ReadOnlyStream
     {
         readonly Stream _inner; readonly IDisposable _owner;
         public OwningStream(Stream inner, IDisposable owner) { _inner = inner; _owner = owner; }
         public override int Read(byte[] buffer, int offset, int count) => _inner.Read(buffer, offset, count);
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override void Flush() { }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
         protected override void Dispose(bool disposing)
         {
             if (disposing) { _inner.Dispose(); _owner?.Dispose(); }
