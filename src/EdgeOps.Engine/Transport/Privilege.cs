@@ -40,7 +40,8 @@ namespace EdgeOps.Transport
         public static string KillGroup(int pgid, bool sudo, bool isRoot, NetworkCredential sudoCredential, out byte[] stdinPrefix)
         {
             stdinPrefix = null;
-            var kill = Sh.Script("kill -TERM -- {0} 2>/dev/null; sleep 0.3; kill -KILL -- {0} 2>/dev/null; true", "-" + pgid).Text;
+            // dash's kill has no "--": a negative number after the signal is the process group.
+            var kill = Sh.Script("kill -TERM {0} 2>/dev/null; sleep 0.3; kill -KILL {0} 2>/dev/null; true", "-" + pgid).Text;
             if (!sudo || isRoot) return kill;
             if (sudoCredential != null && sudoCredential.Password.Length > 0)
             {
