@@ -121,6 +121,13 @@ namespace EdgeOps.Commands
                 {
                     WriteError(new ErrorRecord(e, e.ErrorId, InstallTorchWheelCommand.ParseCategory(e.Category), p));
                 }
+                catch (AggregateException ae) when (ae.InnerException is OperationCanceledException) { throw new PipelineStoppedException(); }
+                catch (AggregateException ae)
+                {
+                    var e = ae.InnerException ?? ae;
+                    WriteError(new ErrorRecord(e, "PublishFailed", ErrorCategory.WriteError, p)
+                    { ErrorDetails = new ErrorDetails($"Publishing {name} to {store.Location} failed: {e.Message}") });
+                }
                 finally
                 {
                     WriteProgress(new ProgressRecord(1, activity, "Done") { RecordType = ProgressRecordType.Completed });

@@ -150,9 +150,10 @@ namespace EdgeOps.Storage
                 var ms = new MemoryStream(length > 0 ? (int)length : 0);
                 StorageTransfer.Copy(content, ms, 0, null, ct);
                 ms.Position = 0;
+                long sent = ms.Length;
                 var req = new PutObjectRequest { BucketName = _bucket, Key = full, InputStream = ms, AutoCloseStream = true, UseChunkEncoding = false };
                 Call(c => _client.PutObjectAsync(req, c), key, ct);
-                progress?.Report(ms.Length);
+                progress?.Report(sent);
                 return;
             }
             PutMultipart(key, full, content, length, progress, ct);
