@@ -105,7 +105,7 @@ namespace EdgeOps.Benchmark
                 throw new EdgeOpsException("RunnerMissing", "ObjectNotFound",
                     $"This EdgeOps module has no benchmark runner for {rid} (expected in {Path.Combine(ModuleDirectory(), "runners", rid)}). " +
                     "Install a module package that includes runners, or build EdgeOps from source with the .NET SDK.");
-            var sources = new[] { "src/EdgeOps.Runner", "src/EdgeOps.Engine/Benchmark/Measure" }
+            var sources = new[] { "src/EdgeOps.Runner", "src/EdgeOps.Engine/Benchmark/Measure", "src/EdgeOps.Engine/Benchmark/Onnx" }
                 .SelectMany(d => System.IO.Directory.GetFiles(Path.Combine(root, d), "*.cs*", SearchOption.TopDirectoryOnly))
                 .Concat(new[] { Path.Combine(root, "src/EdgeOps.Engine/Transport/Errors.cs"), Path.Combine(root, "Directory.Build.props") })
                 .Where(File.Exists).OrderBy(p => p, StringComparer.Ordinal).ToList();

@@ -100,9 +100,7 @@ namespace EdgeOps.Benchmark.Measure
                 }
                 return v;
             }
-            if (code == 14 || code == 15)
-                throw new EdgeOpsException("UnsupportedInputType", "InvalidType",
-                    $"Model '{model}' input '{input}' is of type {(code == 14 ? "complex64" : "complex128")}, which ONNX Runtime does not run.");
+            if (UnsupportedTypeName(code) != null) throw Unsupported(model, input, code);
             int bits = ElementBits(code);
             if (bits == 0)
                 throw new EdgeOpsException("UnsupportedInputType", "InvalidType", $"Model '{model}' input '{input}' has ONNX element type {code}, which EdgeOps cannot synthesize.");
@@ -119,6 +117,40 @@ namespace EdgeOps.Benchmark.Measure
             }
             catch { value.Dispose(); throw; }
             return value;
+        }
+
+        /// <summary>The name of an element type that the ONNX Runtime .NET API cannot feed as an input; null for the others.</summary>
+        public static string UnsupportedTypeName(int code)
+        {
+            switch (code)
+            {
+                case 14: return "complex64";
+                case 15: return "complex128";
+                case 17: return "float8e4m3fn";
+                case 18: return "float8e4m3fnuz";
+                case 19: return "float8e5m2";
+                case 20: return "float8e5m2fnuz";
+                case 21: return "uint4";
+                case 22: return "int4";
+                case 23: return "float4e2m1";
+                default: return code > 23 ? "element type " + code : null;
+            }
+        }
+
+        static EdgeOpsException Unsupported(string model, string input, int code) =>
+            new EdgeOpsException("UnsupportedInputType", "InvalidType",
+                $"Model '{model}' input '{input}' is of type {UnsupportedTypeName(code)}, which the ONNX Runtime .NET API cannot feed as a model input. " +
+                "EdgeOps synthesizes float, float16, bfloat16, double, int8/16/32/64, uint8/16/32/64, bool and string inputs; " +
+                "give the model an input of one of those types (e.g. a Cast node in front).");
+
+        /// <summary>After ONNX Runtime refused a model: a clear error when one of its inputs has a type that cannot be fed.</summary>
+        internal static void ThrowIfUnsupportedInputs(string path)
+        {
+            Onnx.OnnxGraphInfo info;
+            try { info = Onnx.OnnxGraphInfo.Read(path); }
+            catch (Exception e) when (e is System.IO.InvalidDataException || e is System.IO.IOException) { return; }
+            foreach (var i in info.Inputs)
+                if (UnsupportedTypeName((int)i.Value) != null) throw Unsupported(System.IO.Path.GetFileName(path), i.Key, (int)i.Value);
         }
 
         /// <summary>Bits per element of an ONNX element type code; 0 when unknown.</summary>

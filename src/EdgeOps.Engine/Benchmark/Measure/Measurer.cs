@@ -125,6 +125,7 @@ namespace EdgeOps.Benchmark.Measure
                 try { pm.Session = new InferenceSession(path, options); }
                 catch (OnnxRuntimeException e)
                 {
+                    InputSynthesizer.ThrowIfUnsupportedInputs(path);
                     throw new EdgeOpsException("ModelLoadFailed", "InvalidData", $"ONNX Runtime could not load '{path}': {e.Message}", e);
                 }
                 pm.Measurement.InitMs = sw.Elapsed.TotalMilliseconds;

@@ -185,7 +185,10 @@ namespace EdgeOps.Benchmark.Onnx
         public Dictionary<string, int> Operators { get; } = new Dictionary<string, int>(StringComparer.Ordinal);
         /// <summary>Bytes of initializer data per element type.</summary>
         public Dictionary<OnnxType, long> WeightBytes { get; } = new Dictionary<OnnxType, long>();
-        public List<OnnxType> InputTypes { get; } = new List<OnnxType>();
+        /// <summary>Graph inputs that are not initializers, with their element types (Undefined for non-tensors).</summary>
+        public List<KeyValuePair<string, OnnxType>> Inputs { get; } = new List<KeyValuePair<string, OnnxType>>();
+        public IEnumerable<OnnxType> InputTypes => Inputs.Select(i => i.Value);
+        readonly HashSet<string> _initializerNames = new HashSet<string>(StringComparer.Ordinal);
         public Dictionary<string, string> Metadata { get; } = new Dictionary<string, string>(StringComparer.Ordinal);
 
         static readonly string[] s_quantOps = { "QuantizeLinear", "DequantizeLinear", "DynamicQuantizeLinear", "QLinearConv", "QLinearMatMul",
@@ -277,6 +280,7 @@ namespace EdgeOps.Benchmark.Onnx
                 }
             }
             if (!sawGraph) throw new InvalidDataException("no graph in the model");
+            info.Inputs.RemoveAll(i => info._initializerNames.Contains(i.Key));
             return info;
         }
 
@@ -305,6 +309,7 @@ namespace EdgeOps.Benchmark.Onnx
                     {
                         if (t.Field == 1) foreach (var d in t.Varints()) count *= d;
                         else if (t.Field == 2 && t.WireType == 0) type = (OnnxType)t.Varint();
+                        else if (t.Field == 8 && t.WireType == 2) info._initializerNames.Add(t.String());
                         else t.Skip();
                     }
                     bytes = count * ElementBits(type) / 8;
@@ -313,10 +318,11 @@ namespace EdgeOps.Benchmark.Onnx
                 }
                 else if (g.Field == 11 && g.WireType == 2)
                 {
-                    var vi = g.Message();
+                    var vi = g.Message(); string name = ""; var type = OnnxType.Undefined;
                     while (vi.Next())
                     {
-                        if (vi.Field == 2 && vi.WireType == 2)
+                        if (vi.Field == 1 && vi.WireType == 2) name = vi.String();
+                        else if (vi.Field == 2 && vi.WireType == 2)
                         {
                             var tp = vi.Message();
                             while (tp.Next())
@@ -324,13 +330,14 @@ namespace EdgeOps.Benchmark.Onnx
                                 if (tp.Field == 1 && tp.WireType == 2)
                                 {
                                     var tt = tp.Message();
-                                    while (tt.Next()) { if (tt.Field == 1 && tt.WireType == 0) info.InputTypes.Add((OnnxType)tt.Varint()); else tt.Skip(); }
+                                    while (tt.Next()) { if (tt.Field == 1 && tt.WireType == 0) type = (OnnxType)tt.Varint(); else tt.Skip(); }
                                 }
                                 else tp.Skip();
                             }
                         }
                         else vi.Skip();
                     }
+                    info.Inputs.Add(new KeyValuePair<string, OnnxType>(name, type));
                 }
                 else g.Skip();
             }
