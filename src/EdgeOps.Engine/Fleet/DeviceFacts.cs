@@ -9,11 +9,13 @@ namespace EdgeOps.Fleet
     /// <summary>Reads live facts from a device in one round trip (board, arch, memory, disk, OS, Python, L4T).</summary>
     public static class DeviceFacts
     {
+        // A Sh.Script template: literal braces are doubled. Sizes stay in kB on the device: mawk (Debian's awk)
+        // prints products above 2^31 in exponent form.
         const string Script =
             "echo \"model=$(tr -d '\\0' < /sys/firmware/devicetree/base/model 2>/dev/null || tr -d '\\0' < /proc/device-tree/model 2>/dev/null)\"; " +
             "echo \"arch=$(uname -m)\"; echo \"kernel=$(uname -r)\"; " +
-            "awk '/^MemTotal:/{print \"mem=\" $2*1024} /^SwapTotal:/{print \"swap=\" $2*1024} /^MemAvailable:/{print \"memavail=\" $2*1024} /^SwapFree:/{print \"swapfree=\" $2*1024}' /proc/meminfo; " +
-            "echo \"rootfree=$(df -Pk / | awk 'NR==2{print $4*1024}')\"; " +
+            "awk '/^MemTotal:/{{print \"memkb=\" $2}} /^SwapTotal:/{{print \"swapkb=\" $2}} /^MemAvailable:/{{print \"memavailkb=\" $2}} /^SwapFree:/{{print \"swapfreekb=\" $2}}' /proc/meminfo; " +
+            "echo \"rootfreekb=$(df -Pk / | awk 'NR==2{{print $4}}')\"; " +
             "( . /etc/os-release 2>/dev/null; echo \"os=$PRETTY_NAME\" ); " +
             "echo \"python=$(python3 -c 'import platform;print(platform.python_version())' 2>/dev/null)\"; " +
             "echo \"l4t=$(head -n1 /etc/nv_tegra_release 2>/dev/null)\"; " +
@@ -40,9 +42,9 @@ namespace EdgeOps.Fleet
             d.Probed = true;
             d.Architecture = Get("arch");
             d.Kernel = Get("kernel");
-            d.MemoryBytes = Num("mem");
-            d.SwapBytes = Num("swap");
-            d.RootFreeBytes = Num("rootfree");
+            d.MemoryBytes = Num("memkb") * 1024;
+            d.SwapBytes = Num("swapkb") * 1024;
+            d.RootFreeBytes = Num("rootfreekb") * 1024;
             d.OS = Get("os");
             d.PythonVersion = Get("python");
             d.L4TVersion = ParseL4T(Get("l4t"));

@@ -29,7 +29,7 @@ namespace EdgeOps.Transport
         public CommandResult RunStreaming(ShellCommand command, Stream stdin, Stream stdout, CommandOptions options, CancellationToken ct)
         {
             options = options ?? CommandOptions.Default;
-            var text = Privilege.Build(command, options, Device, s_isRoot, _options.SudoCredential, out var prefix);
+            var text = Privilege.Build(command, options, Device, s_isRoot, _options.SudoCredential, out var prefix, SudoWithoutPassword(options, ct));
             var psi = new ProcessStartInfo("setsid")
             {
                 UseShellExecute = false, RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true,
@@ -82,9 +82,20 @@ namespace EdgeOps.Transport
             }
         }
 
+        bool? _sudoWithoutPassword;
+
+        /// <summary>With a -SudoCredential, asks once whether `sudo -n` already works: then the password is not sent.</summary>
+        bool SudoWithoutPassword(CommandOptions options, CancellationToken ct)
+        {
+            if (!options.Sudo || s_isRoot || _options.SudoCredential == null || string.IsNullOrEmpty(_options.SudoCredential.Password)) return false;
+            if (_sudoWithoutPassword == null)
+                _sudoWithoutPassword = RunStreaming(Sh.Cmd("sudo", "-n", "true"), null, null, CommandOptions.Default, ct).ExitCode == 0;
+            return _sudoWithoutPassword.Value;
+        }
+
         void KillGroup(int pgid, CommandOptions options)
         {
-            var kill = Privilege.KillGroup(pgid, options.Sudo, s_isRoot, _options.SudoCredential, out var prefix);
+            var kill = Privilege.KillGroup(pgid, options.Sudo, s_isRoot, _sudoWithoutPassword == true ? null : _options.SudoCredential, out var prefix);
             var psi = new ProcessStartInfo("/bin/sh") { UseShellExecute = false, RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
             AddArguments(psi, "-c", kill);
             using (var p = Process.Start(psi))

@@ -13,13 +13,17 @@ namespace EdgeOps.Transport
     {
         public const string PidMarker = "edgeops-pgid:";
 
+        /// <param name="sudoWithoutPassword">The transport found that `sudo -n` works for this login: the password,
+        /// even when given, is then not sent (sudo -S would leave it unread on the command's stdin).</param>
         public static string Build(ShellCommand command, CommandOptions options, EdgeDevice device, bool isRoot,
-                                   NetworkCredential sudoCredential, out byte[] stdinPrefix)
+                                   NetworkCredential sudoCredential, out byte[] stdinPrefix, bool sudoWithoutPassword = false)
         {
             stdinPrefix = null;
             string inner;
             if (!options.Sudo || isRoot)
                 inner = command.AsShArgument().Text;
+            else if (sudoWithoutPassword)
+                inner = "sudo -n -- " + command.AsShArgument().Text;
             else if (sudoCredential != null && sudoCredential.Password.Length > 0)
             {
                 inner = "sudo -S -p '' -- " + command.AsShArgument().Text;
@@ -40,7 +44,8 @@ namespace EdgeOps.Transport
         public static string KillGroup(int pgid, bool sudo, bool isRoot, NetworkCredential sudoCredential, out byte[] stdinPrefix)
         {
             stdinPrefix = null;
-            var kill = Sh.Script("kill -TERM -- {0} 2>/dev/null; sleep 0.3; kill -KILL -- {0} 2>/dev/null; true", "-" + pgid).Text;
+            // dash's kill has no "--": a negative number after the signal is the process group.
+            var kill = Sh.Script("kill -TERM {0} 2>/dev/null; sleep 0.3; kill -KILL {0} 2>/dev/null; true", "-" + pgid).Text;
             if (!sudo || isRoot) return kill;
             if (sudoCredential != null && sudoCredential.Password.Length > 0)
             {

@@ -199,36 +199,65 @@ namespace EdgeOps.Transport
         public CommandResult RunStreaming(ShellCommand command, Stream stdin, Stream stdout, CommandOptions options, CancellationToken ct)
         {
             options = options ?? CommandOptions.Default;
-            var text = Privilege.Build(command, options, Device, IsRoot, _options.SudoCredential, out var prefix);
-            SshClient client;
-            lock (_gate)
-            {
-                if (_client == null || !_client.IsConnected) { DisposeClients(); Connect(ct); }
-                client = _client;
-            }
+            bool passwordless = SudoWithoutPassword(options, ct);
+            var text = Privilege.Build(command, options, Device, IsRoot, _options.SudoCredential, out var prefix, passwordless);
             var sw = Stopwatch.StartNew();
-            using (var cmd = client.CreateCommand(text))
+            SshCommand cmd = null;
+            IAsyncResult ar = null;
+            for (int attempt = 0; ar == null; attempt++)
             {
+                SshClient client;
+                lock (_gate)
+                {
+                    if (_client == null || !_client.IsConnected) { DisposeClients(); Connect(ct); }
+                    client = _client;
+                }
+                cmd = client.CreateCommand(text);
                 cmd.CommandTimeout = Timeout.InfiniteTimeSpan;
-                var ar = cmd.BeginExecute();
-                var errBuffer = new MemoryStream();
-                var outTask = Task.Run(() => StreamPump.Copy(cmd.OutputStream, stdout ?? Stream.Null, null, CancellationToken.None));
-                var errTask = Task.Run(() => cmd.ExtendedOutputStream.CopyTo(errBuffer));
+                try { ar = cmd.BeginExecute(); }
+                catch (Exception e) when (attempt == 0 && !(e is OperationCanceledException))
+                {
+                    // A pooled connection that died since its last use (device rebooted, sshd restarted):
+                    // the command never started, so open a new connection and send it once more.
+                    cmd.Dispose();
+                    lock (_gate) { if (ReferenceEquals(_client, client)) DisposeClients(); }
+                }
+                catch (Exception e) when (!(e is OperationCanceledException))
+                {
+                    cmd.Dispose();
+                    throw new EdgeOpsException("SshConnectionLost", "ConnectionError",
+                        $"{Device.ComputerName}: could not start a command over SSH: {e.Message}", e) { Device = Device.ComputerName };
+                }
+            }
+            using (cmd)
+            {
+                var errBuffer = new LockedBuffer();
+                var output = cmd.OutputStream;
+                var errors = cmd.ExtendedOutputStream;
+                var outTask = Task.Run(() => StreamPump.Copy(output, stdout ?? Stream.Null, null, CancellationToken.None));
+                var errTask = Task.Run(() => errBuffer.CopyFrom(errors));
                 Task inTask = Task.CompletedTask;
                 if (prefix != null || stdin != null)
                 {
-                    inTask = Task.Run(() =>
+                    // Opened here, while the command surely runs: SSH.NET refuses an input stream once it has ended.
+                    Stream input = null;
+                    try { input = cmd.CreateInputStream(); }
+                    catch (InvalidOperationException) when (ar.IsCompleted) { }
+                    if (input != null)
                     {
-                        using (var input = cmd.CreateInputStream())
+                        inTask = Task.Run(() =>
                         {
-                            try
+                            using (input)
                             {
-                                if (prefix != null) input.Write(prefix, 0, prefix.Length);
-                                if (stdin != null) StreamPump.Copy(stdin, input, null, ct);
+                                try
+                                {
+                                    if (prefix != null) input.Write(prefix, 0, prefix.Length);
+                                    if (stdin != null) StreamPump.Copy(stdin, input, null, ct);
+                                }
+                                catch (Exception) when (ar.IsCompleted || ct.IsCancellationRequested) { }
                             }
-                            catch (Exception) when (ar.IsCompleted || ct.IsCancellationRequested) { }
-                        }
-                    });
+                        });
+                    }
                 }
                 var timeout = options.Timeout ?? _options.CommandTimeout;
                 using (var linked = CancellationTokenSource.CreateLinkedTokenSource(ct))
@@ -243,27 +272,55 @@ namespace EdgeOps.Transport
                         throw new TimeoutException($"{Device.ComputerName}: the command did not finish within {timeout.TotalSeconds:0} s (-CommandTimeout).");
                     }
                 }
-                try { cmd.EndExecute(ar); } catch (SshException) { }
-                outTask.Wait(); errTask.Wait(); inTask.Wait(5000);
-                var stderr = Encoding.UTF8.GetString(errBuffer.ToArray());
+                // Drain both streams before EndExecute: SSH.NET's EndExecute reads what is left of the
+                // output stream into its Result string, which would race with (and steal from) outTask.
+                outTask.Wait(); errTask.Wait();
+                try { inTask.Wait(5000); } catch (AggregateException) { /* the command ended without reading all its input */ }
+                Exception endError = null;
+                try { cmd.EndExecute(ar); } catch (Exception e) { endError = e; }
+                var stderr = errBuffer.Text();
                 Privilege.TakePid(ref stderr);
-                int exit = cmd.ExitStatus ?? (cmd.ExitSignal != null ? 128 + 15 : -1);
-                if (!client.IsConnected && cmd.ExitStatus == null)
-                    throw new EdgeOpsException("SshConnectionLost", "ConnectionError", $"{Device.ComputerName}: the SSH connection dropped while a command ran.");
+                if (cmd.ExitStatus == null && cmd.ExitSignal == null)
+                    throw new EdgeOpsException("SshConnectionLost", "ConnectionError",
+                        $"{Device.ComputerName}: the SSH connection dropped while a command ran{(endError != null ? " (" + endError.Message + ")" : "")}; its outcome is unknown.", endError) { Device = Device.ComputerName };
+                int exit = cmd.ExitStatus ?? 128 + SignalNumber(cmd.ExitSignal);
                 Privilege.ThrowOnSudoFailure(Device, options, exit, stderr);
                 return new CommandResult { ExitCode = exit, Stderr = stderr, Elapsed = sw.Elapsed };
             }
         }
 
-        void CancelRemote(MemoryStream errBuffer, CommandOptions options)
+        bool? _sudoWithoutPassword;
+
+        /// <summary>
+        /// With a -SudoCredential, asks once per connection whether `sudo -n` already works (NOPASSWD, or root):
+        /// then the password is not sent at all.
+        /// </summary>
+        bool SudoWithoutPassword(CommandOptions options, CancellationToken ct)
         {
-            string err;
-            lock (errBuffer) err = Encoding.UTF8.GetString(errBuffer.ToArray());
+            if (!options.Sudo || IsRoot || _options.SudoCredential == null || string.IsNullOrEmpty(_options.SudoCredential.Password)) return false;
+            if (_sudoWithoutPassword == null)
+                _sudoWithoutPassword = RunStreaming(Sh.Cmd("sudo", "-n", "true"), null, null, CommandOptions.Default, ct).ExitCode == 0;
+            return _sudoWithoutPassword.Value;
+        }
+
+        static int SignalNumber(string name)
+        {
+            switch (name)
+            {
+                case "HUP": return 1; case "INT": return 2; case "QUIT": return 3; case "ABRT": return 6;
+                case "KILL": return 9; case "SEGV": return 11; case "PIPE": return 13; case "ALRM": return 14;
+                default: return 15;
+            }
+        }
+
+        void CancelRemote(LockedBuffer errBuffer, CommandOptions options)
+        {
+            string err = errBuffer.Text();
             int pgid = Privilege.TakePid(ref err);
             if (pgid <= 1) return;
             try
             {
-                var kill = Privilege.KillGroup(pgid, options.Sudo, IsRoot, _options.SudoCredential, out var prefix);
+                var kill = Privilege.KillGroup(pgid, options.Sudo, IsRoot, _sudoWithoutPassword == true ? null : _options.SudoCredential, out var prefix);
                 using (var k = _client.CreateCommand(kill))
                 {
                     var ar = k.BeginExecute();
@@ -297,6 +354,22 @@ namespace EdgeOps.Transport
         }
 
         public void Dispose() { lock (_gate) DisposeClients(); }
+    }
+
+    /// <summary>stderr collected on one thread and read (for the process-group marker) on another.</summary>
+    sealed class LockedBuffer
+    {
+        readonly MemoryStream _buffer = new MemoryStream();
+
+        public void CopyFrom(Stream from)
+        {
+            var chunk = new byte[16 * 1024];
+            int n;
+            while ((n = from.Read(chunk, 0, chunk.Length)) > 0)
+                lock (_buffer) _buffer.Write(chunk, 0, n);
+        }
+
+        public string Text() { lock (_buffer) return Encoding.UTF8.GetString(_buffer.ToArray()); }
     }
 
     /// <summary>Counts bytes passing through (either direction) and reports them.</summary>

@@ -1,0 +1,68 @@
+using Xunit;
+
+namespace EdgeOps.Tests.Fleet;
+
+/// <summary>The fixture itself: each device is what the other tests assume it is.</summary>
+[Collection(FleetCollection.Name)]
+public class SimulatedFleetTests
+{
+    readonly FleetFixture _f;
+    public SimulatedFleetTests(FleetFixture f) { _f = f; }
+
+    [FleetFact]
+    public void Devices_are_separate_boards_on_their_own_cards()
+    {
+        var fleet = _f.Fleet;
+        Assert.Equal(3, fleet.Devices.Count);
+        Assert.Equal(new[] { "raspberrypi4", "raspberrypi5", "jetson-nano" }, fleet.Devices.Select(d => d.Kind));
+        Assert.Equal(3, fleet.Devices.Select(d => d.Address).Distinct().Count());
+        foreach (var d in fleet.Devices)
+        {
+            Assert.True(d.PortOpen(), $"{d} does not answer");
+            Assert.Equal(d.RootLoopDevice, d.ExecOk("findmnt -n -o SOURCE /").Trim());
+            Assert.Equal(d.Name, d.ExecOk("hostname").Trim());
+            Assert.Equal(d.Model, d.ExecOk("tr -d '\\0' < /sys/firmware/devicetree/base/model"));
+            Assert.Contains($"MemTotal:       {d.MemTotalBytes / 1024,10} kB", d.ExecOk("cat /proc/meminfo"));
+            Assert.Contains(d.OsPrettyName, d.ExecOk(". /etc/os-release; echo \"$PRETTY_NAME\""));
+            Assert.Equal(d.Kind == "jetson-nano", d.Exec("test -f /etc/nv_tegra_release").exit == 0);
+            // the device's files are the card's: written inside, seen at HostPath on the host
+            d.ExecOk("echo marker-" + d.Name + " > /home/pi/marker.txt");
+            Assert.Equal("marker-" + d.Name + "\n", File.ReadAllText(d.HostPath("/home/pi/marker.txt")));
+            Assert.Contains("arm_64bit=1", d.ExecOk("cat /boot/firmware/config.txt"));
+            // tools the areas rely on
+            Assert.StartsWith("Python 3", d.ExecOk("su pi -c 'python3 -V'"));
+            Assert.Equal("0", d.ExecOk("su pi -c 'command -v sudo >/dev/null && echo ok' >/dev/null; which swapon mkswap fallocate >/dev/null && id -u").Trim());
+            // only the device's own processes are visible
+            Assert.DoesNotContain("dotnet", d.ExecOk("ps -eo comm"));
+        }
+        // the whole-card loop device holds an MBR with the two partitions
+        var mbr = new byte[512];
+        using (var s = File.OpenRead(fleet.Devices[0].LoopDevice)) s.ReadExactly(mbr);
+        Assert.Equal(0x55, mbr[510]); Assert.Equal(0xAA, mbr[511]);
+        Assert.Equal(0x0c, mbr[446 + 4]); Assert.Equal(0x83, mbr[446 + 16 + 4]);
+    }
+
+    [FleetFact]
+    public void Sudo_is_passwordless_or_needs_the_password_as_configured()
+    {
+        var fleet = _f.Fleet;
+        foreach (var d in fleet.Devices)
+        {
+            var r = d.Exec("su pi -c 'sudo -n id -u'");
+            if (d.SudoMode == "nopasswd") Assert.Equal("0", r.stdout.Trim());
+            else Assert.NotEqual(0, r.exit);
+        }
+        var pw = fleet.Devices[1].Exec("su pi -c 'sudo -S -p \"\" id -u'", TimeSpan.FromSeconds(30), fleet.SudoPassword + "\n");
+        Assert.Equal("0", pw.stdout.Trim());
+    }
+
+    [FleetFact]
+    public void StopSshd_and_StartSshd_take_the_device_off_and_back_on_the_network()
+    {
+        var d = _f.Fleet.Devices[2];
+        d.StopSshd();
+        Assert.False(d.PortOpen());
+        d.StartSshd();
+        Assert.True(d.PortOpen());
+    }
+}

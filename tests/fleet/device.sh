@@ -1,0 +1,264 @@
+#!/usr/bin/env bash
+# One simulated single-board computer: an SD card image (MBR: FAT32 boot + ext4 root) on a loop device,
+# mounted as the device's "/", entered in private mount/UTS/PID namespaces, running sshd on its own
+# loopback address. Run as root. Used by tests/EdgeOps.Tests/Fleet/SimulatedFleet.cs and bench/fleet.
+#
+#   device.sh create  DIR       make card image, partition, mkfs, mount on DIR/root, populate (env: see below)
+#   device.sh start   DIR       enter the namespaces, start sshd; prints the keeper's host pid; waits for port
+#   device.sh stop    DIR       kill the device (its whole PID namespace)
+#   device.sh destroy DIR       stop, unmount, detach the loop device, remove DIR
+#   device.sh init    DIR       (internal) runs as PID 1 of the device's namespaces
+#
+# create reads: DEV_NAME DEV_ADDR DEV_PORT DEV_KIND DEV_SUDO DEV_SIZE DEV_PWHASH DEV_AUTHKEYS (file) DEV_DATA_MB
+set -euo pipefail
+HERE=$(cd "$(dirname "$0")" && pwd)
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+cmd=$1; DIR=$2
+R="$DIR/root"          # the card's root partition, as the host sees it
+H="$DIR/host"          # host-side files of the device (meminfo, firmware dir, logs)
+
+log() { printf '%s\n' "$*" >&2; }
+
+meminfo() {   # $1 = MemTotal in kB; fixed-width lines so the keeper can rewrite in place
+  local t=$1
+  printf 'MemTotal:       %10d kB\nMemFree:        %10d kB\nMemAvailable:   %10d kB\nBuffers:        %10d kB\nCached:         %10d kB\nSwapCached:     %10d kB\nSwapTotal:      %10d kB\nSwapFree:       %10d kB\n' \
+    "$t" $((t * 6 / 10)) $((t * 8 / 10)) $((t / 50)) $((t / 8)) 0 0 0
+}
+
+create() {
+  : "${DEV_NAME:?}" "${DEV_ADDR:?}" "${DEV_PORT:?}" "${DEV_KIND:?}" "${DEV_SUDO:?}" "${DEV_SIZE:?}" "${DEV_PWHASH:?}" "${DEV_AUTHKEYS:?}"
+  mkdir -p "$DIR" "$R" "$H"
+  local img="$DIR/card.img"
+  truncate -s "$DEV_SIZE" "$img"
+  # MBR like Raspberry Pi OS: p1 FAT32 (LBA) boot at 4 MiB, 64 MiB; p2 Linux root, the rest.
+  printf 'label: dos\nlabel-id: 0x%08x\nunit: sectors\n\nstart=8192, size=131072, type=c\nstart=139264, type=83\n' \
+    $(( (RANDOM << 16) | RANDOM )) | sfdisk -q --no-tell-kernel "$img" >/dev/null
+  # Whole card, and one loop device per partition (this kernel may lack MBR partition scanning, so
+  # partitions are loop devices at the partition's offset rather than loopNpM nodes).
+  local card bootl rootl
+  card=$(losetup --find --show "$img")
+  bootl=$(losetup --find --show --offset $((8192 * 512)) --sizelimit $((131072 * 512)) "$img")
+  rootl=$(losetup --find --show --offset $((139264 * 512)) "$img")
+  echo "$card" > "$H/loop"; echo "$bootl" > "$H/bootloop"; echo "$rootl" > "$H/rootloop"
+  mkfs.vfat -F 32 -n BOOT "$bootl" >/dev/null
+  mkfs.ext4 -q -F -L rootfs -E nodiscard,lazy_itable_init=1,lazy_journal_init=1 "$rootl"
+  mount "$rootl" "$R"
+  mkdir -p "$R/boot/firmware"
+
+  # --- the root file system: /usr and friends come from the host (bind, read-only), the rest is on the card
+  mkdir -p "$R"/{usr,dev,proc,sys,run,tmp,var/{log,tmp,lib,cache,backups,spool},home,root,mnt,media,opt,srv}
+  chmod 1777 "$R/tmp" "$R/var/tmp"; chmod 700 "$R/root"
+  ln -s usr/bin "$R/bin"; ln -s usr/sbin "$R/sbin"; ln -s usr/lib "$R/lib"
+  [ -e /lib64 ] && ln -s usr/lib64 "$R/lib64"
+  cp -a /etc "$R/etc"
+  local E="$R/etc"
+  rm -f "$E"/ssh/ssh_host_* "$E"/machine-id "$E"/sudoers.d/* "$E"/mtab
+  ln -s ../proc/self/mounts "$E/mtab"
+  head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$E/machine-id"; echo >> "$E/machine-id"
+  echo "$DEV_NAME" > "$E/hostname"
+  printf '127.0.0.1\tlocalhost\n127.0.1.1\t%s\n%s\t%s\n::1\tlocalhost ip6-localhost ip6-loopback\n' "$DEV_NAME" "$DEV_ADDR" "$DEV_NAME" > "$E/hosts"
+  # user pi (uid 1000): drop whatever has uid/gid 1000 or the name pi in the copied files
+  sed -i -E '/^pi:/d; /^[^:]*:[^:]*:1000:/d' "$E/passwd" "$E/group"
+  for f in shadow gshadow subuid subgid; do [ -f "$E/$f" ] && sed -i -E '/^pi:/d' "$E/$f"; done
+  awk -F: '$3==1000{print $1}' /etc/passwd | while read -r u; do sed -i -E "/^$u:/d" "$E/shadow" "$E/gshadow" 2>/dev/null || true; done
+  echo "pi:x:1000:1000:Raspberry Pi user,,,:/home/pi:/bin/bash" >> "$E/passwd"
+  echo "pi:x:1000:" >> "$E/group"
+  echo "pi:$DEV_PWHASH:19700:0:99999:7:::" >> "$E/shadow"
+  [ -f "$E/gshadow" ] && echo "pi:!::" >> "$E/gshadow"
+  sed -i -E 's/^(sudo:[^:]*:[^:]*:)(.*)$/\1\2,pi/; s/^(sudo:[^:]*:[^:]*:),pi$/\1pi/' "$E/group"
+  if [ "$DEV_SUDO" = password ]; then
+    # no cached credentials: every sudo asks (so wrong-password tests are independent of earlier runs)
+    printf 'Defaults:pi timestamp_timeout=0\npi ALL=(ALL:ALL) ALL\n' > "$E/sudoers.d/010_pi"
+  else
+    echo 'pi ALL=(ALL) NOPASSWD: ALL' > "$E/sudoers.d/010_pi-nopasswd"
+  fi
+  chmod 440 "$E"/sudoers.d/*
+  # os-release and board files
+  rm -f "$E/os-release"
+  case "$DEV_KIND" in
+    raspberrypi4|raspberrypi5)
+      cat > "$E/os-release" <<'EOF'
+PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"
+NAME="Debian GNU/Linux"
+VERSION_ID="12"
+VERSION="12 (bookworm)"
+VERSION_CODENAME=bookworm
+ID=debian
+HOME_URL="https://www.debian.org/"
+SUPPORT_URL="https://www.debian.org/support"
+BUG_REPORT_URL="https://bugs.debian.org/"
+EOF
+      echo "Raspberry Pi reference 2024-11-19" > "$E/rpi-issue" ;;
+    jetson-nano)
+      cat > "$E/os-release" <<'EOF'
+NAME="Ubuntu"
+VERSION="18.04.6 LTS (Bionic Beaver)"
+ID=ubuntu
+ID_LIKE=debian
+PRETTY_NAME="Ubuntu 18.04.6 LTS"
+VERSION_ID="18.04"
+HOME_URL="https://www.ubuntu.com/"
+SUPPORT_URL="https://help.ubuntu.com/"
+BUG_REPORT_URL="https://bugs.launchpad.net/ubuntu/"
+VERSION_CODENAME=bionic
+UBUNTU_CODENAME=bionic
+EOF
+      echo "# R32 (release), REVISION: 7.1, GCID: 29818004, BOARD: t210ref, EABI: aarch64, DATE: Sat Feb 19 17:05:08 UTC 2022" > "$E/nv_tegra_release" ;;
+  esac
+  local model mem
+  case "$DEV_KIND" in
+    raspberrypi4) model="Raspberry Pi 4 Model B Rev 1.4"; mem=3885396 ;;
+    raspberrypi5) model="Raspberry Pi 5 Model B Rev 1.0"; mem=8245168 ;;
+    jetson-nano)  model="NVIDIA Jetson Nano Developer Kit"; mem=4051032 ;;
+    *)            model="Generic Linux SBC"; mem=2007040 ;;
+  esac
+  mkdir -p "$H/firmware/devicetree/base"
+  printf '%s\0' "$model" > "$H/firmware/devicetree/base/model"
+  meminfo "$mem" > "$H/meminfo"
+  # fstab as Raspberry Pi OS writes it (by PARTUUID)
+  local ptuuid
+  ptuuid=$(sfdisk --disk-id "$img" | sed 's/^0x//')
+  printf 'proc            /proc           proc    defaults          0       0\nPARTUUID=%s-01  /boot/firmware  vfat    defaults          0       2\nPARTUUID=%s-02  /               ext4    defaults,noatime  0       1\n' \
+    "$ptuuid" "$ptuuid" > "$E/fstab"
+
+  # --- sshd: fresh host keys, own config on its own address
+  ssh-keygen -q -t ed25519 -N '' -C "root@$DEV_NAME" -f "$E/ssh/ssh_host_ed25519_key"
+  ssh-keygen -q -t ecdsa -b 256 -N '' -C "root@$DEV_NAME" -f "$E/ssh/ssh_host_ecdsa_key"
+  cat > "$E/ssh/sshd_config_edgeops" <<EOF
+# EdgeOps simulated device $DEV_NAME
+ListenAddress $DEV_ADDR:$DEV_PORT
+HostKey /etc/ssh/ssh_host_ed25519_key
+HostKey /etc/ssh/ssh_host_ecdsa_key
+PidFile /run/sshd.pid
+UsePAM no
+PasswordAuthentication yes
+KbdInteractiveAuthentication no
+PubkeyAuthentication yes
+AuthorizedKeysFile .ssh/authorized_keys
+StrictModes no
+PermitRootLogin no
+UseDNS no
+PrintMotd no
+AllowTcpForwarding yes
+MaxSessions 64
+MaxStartups 100:30:200
+LogLevel VERBOSE
+Subsystem sftp /usr/lib/openssh/sftp-server
+EOF
+
+  # --- the card's content: boot files, pi's home, data, and deleted data left in free blocks
+  # boot partition (FAT32): written with mtools, mounted in the device with fusefat (kernel has no vfat)
+  local B="$H/bootfiles"
+  mkdir -p "$B"
+  printf '# %s\narm_64bit=1\ndtparam=audio=on\ncamera_auto_detect=1\ndisplay_auto_detect=1\ndtoverlay=vc4-kms-v3d\nmax_framebuffers=2\n[all]\n' "$DEV_KIND" > "$B/config.txt"
+  echo "console=serial0,115200 console=tty1 root=PARTUUID=$ptuuid-02 rootfstype=ext4 fsck.repair=yes rootwait" > "$B/cmdline.txt"
+  head -c 65536 /dev/urandom > "$B/kernel8.img"
+  MTOOLS_SKIP_CHECK=1 mcopy -o -i "$bootl" "$B/config.txt" "$B/cmdline.txt" "$B/kernel8.img" ::/ >/dev/null 2>&1
+  rm -rf "$B"
+  fusefat -o rw+,allow_other "$bootl" "$R/boot/firmware" >/dev/null 2>&1
+  mkdir -p "$R/home/pi/.ssh" "$R/home/pi/data" "$R/home/pi/models"
+  cp "$DEV_AUTHKEYS" "$R/home/pi/.ssh/authorized_keys"
+  chmod 700 "$R/home/pi/.ssh"; chmod 600 "$R/home/pi/.ssh/authorized_keys"
+  cp /etc/skel/.bashrc /etc/skel/.profile "$R/home/pi/" 2>/dev/null || true
+  printf 'device %s (%s)\nowner: edge team\n' "$DEV_NAME" "$DEV_KIND" > "$R/home/pi/notes.txt"
+  local mb=${DEV_DATA_MB:-4}
+  head -c $((mb << 20)) /dev/urandom > "$R/home/pi/data/samples.bin"
+  head -c $((2 << 20)) /dev/urandom > "$R/home/pi/old-capture.bin"
+  sync -f "$R/home/pi/old-capture.bin"
+  rm -f "$R/home/pi/old-capture.bin"
+  chown -R 1000:1000 "$R/home/pi"
+  echo "$DEV_NAME" > "$H/name"; echo "$DEV_ADDR" > "$H/addr"; echo "$DEV_PORT" > "$H/port"
+}
+
+# PID 1 of the device: mounts, pivot_root into the card, sshd, then a reaper that keeps
+# /proc/meminfo's swap lines in step (tests/fleet/keeper.py).
+init() {
+  local addr name
+  name=$(cat "$H/name")
+  mount --bind /usr "$R/usr"
+  mount -o remount,bind,ro "$R/usr"
+  mount --rbind /dev "$R/dev"
+  mount -t proc proc "$R/proc"
+  mount --bind "$H/meminfo" "$R/proc/meminfo"
+  mount --rbind /sys "$R/sys"
+  mount --bind "$H/firmware" "$R/sys/firmware"
+  mount -t tmpfs -o mode=0755,size=64m tmpfs "$R/run"
+  mkdir -m 0755 "$R/run/sshd" "$R/run/lock"
+  hostname "$name"
+  exec 3< "$HERE/keeper.py"     # read after pivot_root, when the host's files are gone
+  cd "$R"
+  mkdir -p .oldroot
+  pivot_root . .oldroot
+  cd /
+  umount -l /.oldroot
+  rmdir /.oldroot
+  export HOME=/root LANG=C.UTF-8
+  /usr/sbin/sshd -f /etc/ssh/sshd_config_edgeops -E /var/log/sshd.log
+  exec -a "edgeops-device $name" /usr/bin/python3 -S /dev/fd/3
+}
+
+keeper_pid() { [ -f "$H/keeper.pid" ] && cat "$H/keeper.pid" || true; }
+
+start() {
+  local addr port upid kpid=""
+  addr=$(cat "$H/addr"); port=$(cat "$H/port")
+  setsid unshare --mount --uts --pid --fork --propagation private -- /bin/bash "$HERE/device.sh" init "$DIR" </dev/null >"$H/init.log" 2>&1 &
+  upid=$!
+  for _ in $(seq 500); do
+    kpid=$(cat "/proc/$upid/task/$upid/children" 2>/dev/null | awk '{print $1}')
+    [ -n "$kpid" ] && break
+    sleep 0.01
+  done
+  [ -n "$kpid" ] || { log "device $DIR: namespace did not start"; cat "$H/init.log" >&2; exit 1; }
+  echo "$kpid" > "$H/keeper.pid"
+  for _ in $(seq 1000); do
+    if (exec 3<>"/dev/tcp/$addr/$port") 2>/dev/null; then echo "$kpid"; return 0; fi
+    kill -0 "$kpid" 2>/dev/null || break
+    sleep 0.01
+  done
+  log "device $DIR: sshd did not come up on $addr:$port"; cat "$H/init.log" >&2
+  cat "$R/var/log/sshd.log" >&2 2>/dev/null || true
+  exit 1
+}
+
+stop() {
+  local kpid
+  kpid=$(keeper_pid)
+  if [ -n "$kpid" ] && kill -0 "$kpid" 2>/dev/null && tr '\0' ' ' < "/proc/$kpid/cmdline" | grep -q '^edgeops-device '; then
+    kill -KILL "$kpid" 2>/dev/null || true
+    for _ in $(seq 300); do kill -0 "$kpid" 2>/dev/null || break; sleep 0.01; done
+  fi
+  rm -f "$H/keeper.pid"
+}
+
+destroy() {
+  # only ever a device folder made by create (guards against a wrong DIR)
+  [ -d "$DIR/host" ] || [ -f "$DIR/card.img" ] || { log "$DIR is not a simulated device folder: nothing done"; return 0; }
+  stop || true
+  # anything still rooted in this device (a crashed run's leftovers): kill it
+  local real p
+  real=$(readlink -f "$DIR")
+  for p in /proc/[0-9]*; do
+    case "$(readlink "$p/root" 2>/dev/null)" in "$real"/*) kill -KILL "${p#/proc/}" 2>/dev/null || true ;; esac
+  done
+  # unmount everything under DIR, deepest first
+  awk -v d="$real/" '{ gsub(/\\040/, " ", $5); if (index($5 "/", d) == 1) print $5 }' /proc/self/mountinfo | sort -r | while read -r m; do
+    umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || true
+  done
+  # detach loop devices backed by images in DIR
+  local l bf
+  for l in /sys/block/loop*; do
+    bf=$(cat "$l/loop/backing_file" 2>/dev/null || true)
+    case "$bf" in "$real"/*) losetup -d "/dev/${l##*/}" 2>/dev/null || true ;; esac
+  done
+  rm -rf --one-file-system "$DIR"
+}
+
+case "$cmd" in
+  create) create ;;
+  init) init ;;
+  start) start ;;
+  stop) stop ;;
+  destroy) destroy ;;
+  *) log "usage: $0 create|start|stop|destroy DIR"; exit 2 ;;
+esac
