@@ -11,5 +11,5 @@ cd "$(dirname "$0")/../.."
 dotnet build EdgeOps.sln -c Release -v q -nologo >/dev/null
 dotnet build tests/EdgeOps.Tests -c Release -v q -nologo >/dev/null
 EDGEOPS_BENCH=1 dotnet test tests/EdgeOps.Tests -c Release --no-build --filter "FullyQualifiedName~BackupBenchmark" \
-  --logger "console;verbosity=detailed" 2>&1 | grep -E "^\s*(card|dd|Backup|\[|Passed|Failed|Total|  )" || true
+  --logger "console;verbosity=detailed" 2>&1 | grep -E "^\s*(card|dd|round|best|Backup|\[|Passed|Failed|Total|  )" || true
 cat bench/backup/last-run.txt 2>/dev/null || true

@@ -27,6 +27,8 @@ namespace EdgeOps.Backup
         public string CompressOn { get; set; } = "Auto";
         /// <summary>Time allowed for reading the card (large cards over slow links take long).</summary>
         public TimeSpan StreamTimeout { get; set; } = TimeSpan.FromHours(24);
+        /// <summary>Credentials and endpoint for s3:// and Azure Blob destinations.</summary>
+        public EdgeOps.Storage.StorageOptions Storage { get; set; }
     }
 
     /// <summary>
@@ -51,8 +53,8 @@ namespace EdgeOps.Backup
                 if (string.IsNullOrEmpty(svc) || !System.Text.RegularExpressions.Regex.IsMatch(svc, @"^[A-Za-z0-9][A-Za-z0-9@._:\\-]*$"))
                     throw new EdgeOpsException("InvalidServiceName", "InvalidArgument",
                         $"{name}: -StopService '{svc}' is not a service name (letters, digits, @ . _ : - \\).");
-            var store = BackupDestination.Open(req.Destination);
             var sw = Stopwatch.StartNew();
+            using (var store = BackupDestination.Open(req.Destination, req.Storage, ct))
             using (var gate = store.TryLock(name))
             {
                 if (gate == null)
