@@ -101,6 +101,7 @@ namespace EdgeOps.Backup
             t.Run(DeviceScripts.FlushBuffers(probe.DevicePath), CommandOptions.Root, ct);
             ctx.Verbose($"reading back {RateMeter.Human(full ? map.ImageSize : Ranges.Total(ranges))} from '{probe.DevicePath}'");
             VerifyReadBack(ctx, t, probe.DevicePath, map, ranges, full, manifest?.Sha256, ct);
+            if (GptTail.Fix(t, probe.DevicePath, probe.Size, ct)) ctx.Verbose($"wrote the backup GPT header and entries at the end of '{probe.DevicePath}'");
             t.Run(DeviceScripts.FlushAndRescan(probe.DevicePath), CommandOptions.Root, ct);
             var seconds = sw.Elapsed.TotalSeconds;
             return new SdCardRestore

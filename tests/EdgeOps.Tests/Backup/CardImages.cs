@@ -45,6 +45,9 @@ namespace EdgeOps.Tests.Backup
         }
 
         public static string Sh(string script) => Cmd("/bin/sh", "-c", script);
+
+        /// <summary>A POSIX single-quoted word, for test scripts.</summary>
+        public static string Q(string s) => "'" + s.Replace("'", "'\\''") + "'";
     }
 
     /// <summary>

@@ -97,5 +97,41 @@ namespace EdgeOps.Tests.Backup
             Assert.Equal(0, Run.Try("e2fsck", "-fn", plain.Loop + "p2").code);
             Assert.Equal(before2, CardImage.HashDevice(plain.Loop + "p2", card.Dir));
         }
+
+        [CardFact]
+        public void A_gpt_card_restored_to_a_larger_card_gets_its_backup_table_at_the_end()
+        {
+            var card = new CardImage(96 * MiB, "label: gpt\nsize=32768, type=EBD0A0A2-B9E5-4433-87C0-68B6B72699C7, name=\"boot\"\ntype=0FC63DAF-8483-4772-8E79-3D69D8477DE4, name=\"root fs\"\n");
+            _cleanup.Add(card);
+            card.Mkfs(1, "mkfs.vfat", "-F", "16", "-n", "BOOT");
+            card.Mkfs(2, "mkfs.ext4", "-q", "-F", "-L", "rootfs");
+            card.Fill(2, 8 * MiB, 11);
+            var before = CardImage.HashDevice(card.Part(2), card.Dir);
+            var table = TableOf(card.Loop!);
+            using var ps = new PowerShellSession();
+            var r = ps.Run("Backup-SdCard -DevicePath $args[0] -Destination $args[1]", card.Loop!, _dest);
+            Assert.True(r.Errors.Count == 0, string.Join("\n", r.Errors));
+            var path = (string)r.Output.Single().Properties["Path"].Value;
+            Assert.True((long)r.Output.Single().Properties["ImageBytes"].Value < 96 * MiB); // ends at the last partition
+
+            // plain dd of the image leaves a card whose backup GPT is missing
+            using var plain = new CardImage(128 * MiB, "label: dos\ntype=83\n", "plain.img");
+            Run.Cmd("wipefs", "-a", plain.Loop!);
+            Run.Sh($"zstd -dc {Run.Q(path)} | dd of={plain.Loop} bs=4M conv=fsync status=none");
+            Assert.Contains("backup GPT table is corrupt", Run.Try("sfdisk", "-V", plain.Loop!).output);
+
+            using var target = new CardImage(128 * MiB, "label: dos\ntype=83\n", "target.img");
+            Run.Cmd("wipefs", "-a", target.Loop!);
+            var rr = ps.Run("Restore-SdCard -Path $args[0] -DevicePath $args[1] -Confirm:$false -Verbose", path, target.Loop!);
+            Assert.True(rr.Errors.Count == 0, string.Join("\n", rr.Errors));
+            Assert.Contains(rr.Verbose, v => v.Contains("backup GPT"));
+            var verify = Run.Try("sfdisk", "-V", target.Loop!);
+            Assert.True(verify.code == 0 && verify.output.Contains("No errors detected") && !verify.output.Contains("corrupt") && !verify.output.Contains("mismatch"), verify.output);
+            Run.Try("partx", "-d", target.Loop!); Run.Try("partx", "-a", target.Loop!);
+            Thread.Sleep(300);
+            Assert.Equal(table, TableOf(target.Loop!));
+            Assert.Equal(0, Run.Try("e2fsck", "-fn", target.Loop + "p2").code);
+            Assert.Equal(before, CardImage.HashDevice(target.Loop + "p2", card.Dir));
+        }
     }
 }
