@@ -82,16 +82,31 @@ namespace EdgeOps.Commands
         [Parameter]
         public SwitchParameter Full { get; set; }
 
+        [Parameter]
+        [Credential]
+        public PSCredential StorageCredential { get; set; }
+
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string Endpoint { get; set; }
+
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string Region { get; set; }
+
         string _path;
 
         protected override void BeginFleet(IReadOnlyList<EdgeDevice> devices)
         {
-            _path = GetUnresolvedProviderPathFromPSPath(Path);
+            _path = StorageParameters.IsRemote(Path) ? Path : GetUnresolvedProviderPathFromPSPath(Path);
         }
 
         protected override IEnumerable<object> ProcessDevice(IDeviceContext context)
         {
-            var r = Backup.SdCardRestoreService.Run(context, new Backup.RestoreRequest { Path = _path, DevicePath = DevicePath, Full = Full });
+            var r = Backup.SdCardRestoreService.Run(context, new Backup.RestoreRequest
+            {
+                Path = _path, DevicePath = DevicePath, Full = Full, Storage = StorageParameters.Build(StorageCredential, Endpoint, Region),
+            });
             if (r != null) yield return r;
         }
     }

@@ -18,19 +18,39 @@ namespace EdgeOps.Commands
         [Parameter]
         public string TempDirectory { get; set; }
 
+        [Parameter]
+        [Credential]
+        public PSCredential StorageCredential { get; set; }
+
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string Endpoint { get; set; }
+
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string Region { get; set; }
+
         readonly CancellationTokenSource _stop = new CancellationTokenSource();
 
         protected override void ProcessRecord()
         {
             foreach (var p in Path)
             {
-                var full = GetUnresolvedProviderPathFromPSPath(p);
+                var full = StorageParameters.IsRemote(p) ? p : GetUnresolvedProviderPathFromPSPath(p);
                 var tempDir = string.IsNullOrEmpty(TempDirectory) ? null : GetUnresolvedProviderPathFromPSPath(TempDirectory);
                 var record = new ProgressRecord(1, "Testing SD-card backup", full);
                 object result;
                 try
                 {
-                    result = Backup.BackupVerifier.Test(full, tempDir, (done, total) => { }, _stop.Token);
+                    var meter = new Fleet.RateMeter();
+                    result = Backup.BackupVerifier.Test(full, tempDir, (done, total) =>
+                    {
+                        if (total <= 0) return;
+                        record.PercentComplete = (int)Math.Min(100, done * 100 / total);
+                        record.SecondsRemaining = meter.SecondsRemaining(done, total);
+                        record.StatusDescription = $"{Fleet.RateMeter.Human(done)} of {Fleet.RateMeter.Human(total)} at {Fleet.RateMeter.Human(meter.BytesPerSecond(done))}/s";
+                        WriteProgress(record);
+                    }, _stop.Token, StorageParameters.Build(StorageCredential, Endpoint, Region));
                 }
                 catch (EdgeOpsException e)
                 {

@@ -15,11 +15,22 @@ namespace EdgeOps.Backup
     /// </summary>
     public static class BackupVerifier
     {
-        public static SdCardBackupTest Test(string path, string tempDirectory, Action<long, long> progress, CancellationToken ct)
+        public static SdCardBackupTest Test(string path, string tempDirectory, Action<long, long> progress, CancellationToken ct,
+            EdgeOps.Storage.StorageOptions storage = null)
         {
             var sw = Stopwatch.StartNew();
-            var files = ImageFiles.From(path);
-            var result = new SdCardBackupTest { Path = files.Image, E2fsck = "none" };
+            using (var files = ImageFiles.Fetch(path, storage, tempDirectory, ct))
+            {
+                var result = Test(files, tempDirectory, progress, ct);
+                result.Seconds = Math.Round(sw.Elapsed.TotalSeconds, 2);
+                return result;
+            }
+        }
+
+        static SdCardBackupTest Test(ImageFiles files, string tempDirectory, Action<long, long> progress, CancellationToken ct)
+        {
+            var sw = Stopwatch.StartNew();
+            var result = new SdCardBackupTest { Path = files.Source, E2fsck = "none" };
             var passed = new List<string>();
             var failed = new List<string>();
             void Check(string what, Func<string> run)
@@ -31,7 +42,7 @@ namespace EdgeOps.Backup
             BackupManifest manifest = null;
             BlockMap map = null;
             Check("manifest", () => { manifest = files.ReadManifest(); return manifest == null ? "missing" : null; });
-            result.ComputerName = manifest?.ComputerName ?? ComputerNameFromPath(files.Image);
+            result.ComputerName = manifest?.ComputerName ?? ComputerNameFromPath(files.Source);
             Check("block map", () => { map = files.ReadMap(); return map == null ? "missing" : null; });
 
             Check("compressed sha256", () =>
@@ -130,7 +141,11 @@ namespace EdgeOps.Backup
             return result;
         }
 
-        static string ComputerNameFromPath(string image) => Path.GetFileName(Path.GetDirectoryName(image));
+        static string ComputerNameFromPath(string image)
+        {
+            var parts = image.Replace('\\', '/').Split('?')[0].TrimEnd('/').Split('/');
+            return parts.Length >= 2 ? parts[parts.Length - 2] : "";
+        }
 
         /// <summary>Decompresses into a sparse file (zero blocks are skipped, not written); returns the image's sha256.</summary>
         static string Decompress(ImageFiles files, BlockMap check, string temp, long imageSize, Action<long, long> progress, CancellationToken ct)

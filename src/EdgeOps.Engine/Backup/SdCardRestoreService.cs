@@ -20,6 +20,8 @@ namespace EdgeOps.Backup
         /// <summary>Also write zeros over the unmapped blocks.</summary>
         public bool Full { get; set; }
         public TimeSpan StreamTimeout { get; set; } = TimeSpan.FromHours(24);
+        /// <summary>Credentials and endpoint when -Path is in an object store.</summary>
+        public EdgeOps.Storage.StorageOptions Storage { get; set; }
     }
 
     /// <summary>
@@ -33,7 +35,14 @@ namespace EdgeOps.Backup
         {
             var name = ctx.Device.ComputerName;
             var ct = ctx.Cancellation;
-            var files = ImageFiles.From(req.Path);
+            using (var files = ImageFiles.Fetch(req.Path, req.Storage, null, ct))
+                return Run(ctx, req, files);
+        }
+
+        static SdCardRestore Run(IDeviceContext ctx, RestoreRequest req, ImageFiles files)
+        {
+            var name = ctx.Device.ComputerName;
+            var ct = ctx.Cancellation;
             var manifest = files.ReadManifest();
             var map = files.ReadMap();
             bool full = req.Full;
@@ -106,7 +115,7 @@ namespace EdgeOps.Backup
             var seconds = sw.Elapsed.TotalSeconds;
             return new SdCardRestore
             {
-                ComputerName = name, Path = files.Image, DevicePath = probe.DevicePath, ImageBytes = map.ImageSize, WrittenBytes = toWrite,
+                ComputerName = name, Path = files.Source, DevicePath = probe.DevicePath, ImageBytes = map.ImageSize, WrittenBytes = toWrite,
                 Seconds = Math.Round(seconds, 2), MBps = Math.Round(map.ImageSize / 1048576.0 / Math.Max(seconds, 0.001), 1), Full = full, Verified = true,
             };
         }

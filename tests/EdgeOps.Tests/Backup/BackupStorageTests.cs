@@ -50,7 +50,25 @@ namespace EdgeOps.Tests.Backup
             using var ps = new PowerShellSession();
             ps.Set("cred", new System.Management.Automation.PSCredential(StorageServers.S3Key, FleetSecure(StorageServers.S3Secret)));
             ps.Set("endpoint", _servers.S3Endpoint);
-            RoundTrip(ps, card, _servers.NewS3Location("cards"), "-StorageCredential $cred -Endpoint $endpoint");
+            var location = _servers.NewS3Location("cards");
+            RoundTrip(ps, card, location, "-StorageCredential $cred -Endpoint $endpoint");
+
+            // the listed objects are tested and restored straight from the store
+            var t = ps.Run("Get-SdCardBackup -Destination $args[0] -Latest -StorageCredential $cred -Endpoint $endpoint | Test-SdCardBackup -StorageCredential $cred -Endpoint $endpoint", location);
+            Assert.True(t.Errors.Count == 0, string.Join("\n", t.Errors));
+            var test = t.Output.Single();
+            Assert.True((bool)test.Properties["Passed"].Value, (string)test.Properties["FailedChecks"].Value);
+            Assert.StartsWith("s3://", (string)test.Properties["Path"].Value);
+            Assert.Equal("clean", test.Properties["E2fsck"].Value);
+            using var target = new CardImage(64 * MiB, "label: dos\ntype=83\n", "s3-target.img");
+            Run.Cmd("wipefs", "-a", target.Loop!);
+            var latest = (string)ps.Run("(Get-SdCardBackup -Destination $args[0] -Latest -StorageCredential $cred -Endpoint $endpoint).Path", location).Output.Single().BaseObject;
+            var r = ps.Run("Restore-SdCard -Path $args[0] -DevicePath $args[1] -StorageCredential $cred -Endpoint $endpoint -Confirm:$false", latest, target.Loop!);
+            Assert.True(r.Errors.Count == 0, string.Join("\n", r.Errors));
+            Assert.Equal(true, r.Output.Single().Properties["Verified"].Value);
+            Run.Try("partx", "-a", target.Loop!);
+            Thread.Sleep(300);
+            Assert.Equal(0, Run.Try("e2fsck", "-fn", target.Loop + "p2").code);
         }
 
         [CardFact]
