@@ -5,10 +5,28 @@ using EdgeOps.Fleet;
 
 namespace EdgeOps.Commands
 {
+    /// <summary>The SD-card cmdlets that work on devices and may use an object store (S3, Azure Blob).</summary>
+    public abstract class SdCardDeviceCmdlet : EdgeDeviceCmdlet
+    {
+        [Parameter]
+        [Credential]
+        public PSCredential StorageCredential { get; set; }
+
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string Endpoint { get; set; }
+
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string Region { get; set; }
+
+        internal Storage.StorageOptions StorageOptions() => StorageParameters.Build(StorageCredential, Endpoint, Region);
+    }
+
     /// <summary>Backs up the SD card of each device (or a card in a local reader) to a compressed, verified image.</summary>
     [Cmdlet(VerbsData.Backup, "SdCard", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
     [OutputType(typeof(SdCardBackup))]
-    public sealed class BackupSdCardCommand : EdgeDeviceCmdlet
+    public sealed class BackupSdCardCommand : SdCardDeviceCmdlet
     {
         [Parameter(Mandatory = true)]
         [ValidateNotNullOrEmpty]
@@ -32,18 +50,6 @@ namespace EdgeOps.Commands
         [ValidateSet("Auto", "Device", "Controller", IgnoreCase = true)]
         public string CompressOn { get; set; } = "Auto";
 
-        [Parameter]
-        [Credential]
-        public PSCredential StorageCredential { get; set; }
-
-        [Parameter]
-        [ValidateNotNullOrEmpty]
-        public string Endpoint { get; set; }
-
-        [Parameter]
-        [ValidateNotNullOrEmpty]
-        public string Region { get; set; }
-
         string _destination;
 
         protected override void BeginFleet(IReadOnlyList<EdgeDevice> devices)
@@ -60,7 +66,7 @@ namespace EdgeOps.Commands
                 Destination = _destination, DevicePath = DevicePath, StopService = StopService ?? new string[0],
                 Keep = Keep, KeepDaily = KeepDaily, KeepWeekly = KeepWeekly, KeepMonthly = KeepMonthly,
                 CompressionLevel = CompressionLevel, CompressOn = CompressOn,
-                Storage = StorageParameters.Build(StorageCredential, Endpoint, Region),
+                Storage = StorageOptions(),
             });
         }
     }
@@ -68,7 +74,7 @@ namespace EdgeOps.Commands
     /// <summary>Writes a backup image to a card: a local block device (card reader) or a device path over the transport.</summary>
     [Cmdlet(VerbsData.Restore, "SdCard", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
     [OutputType(typeof(SdCardRestore))]
-    public sealed class RestoreSdCardCommand : EdgeDeviceCmdlet
+    public sealed class RestoreSdCardCommand : SdCardDeviceCmdlet
     {
         [Parameter(Mandatory = true)]
         [ValidateNotNullOrEmpty]
@@ -82,18 +88,6 @@ namespace EdgeOps.Commands
         [Parameter]
         public SwitchParameter Full { get; set; }
 
-        [Parameter]
-        [Credential]
-        public PSCredential StorageCredential { get; set; }
-
-        [Parameter]
-        [ValidateNotNullOrEmpty]
-        public string Endpoint { get; set; }
-
-        [Parameter]
-        [ValidateNotNullOrEmpty]
-        public string Region { get; set; }
-
         string _path;
 
         protected override void BeginFleet(IReadOnlyList<EdgeDevice> devices)
@@ -105,7 +99,7 @@ namespace EdgeOps.Commands
         {
             var r = Backup.SdCardRestoreService.Run(context, new Backup.RestoreRequest
             {
-                Path = _path, DevicePath = DevicePath, Full = Full, Storage = StorageParameters.Build(StorageCredential, Endpoint, Region),
+                Path = _path, DevicePath = DevicePath, Full = Full, Storage = StorageOptions(),
             });
             if (r != null) yield return r;
         }

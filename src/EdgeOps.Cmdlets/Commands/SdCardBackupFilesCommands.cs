@@ -6,18 +6,9 @@ using System.Threading;
 
 namespace EdgeOps.Commands
 {
-    /// <summary>Checks stored images: hashes, block map, partition table, filesystem headers, e2fsck -n.</summary>
-    [Cmdlet(VerbsDiagnostic.Test, "SdCardBackup")]
-    [OutputType(typeof(SdCardBackupTest))]
-    public sealed class TestSdCardBackupCommand : PSCmdlet
+    /// <summary>The SD-card cmdlets that read stored backups, which may be in an object store (S3, Azure Blob).</summary>
+    public abstract class SdCardStorageCmdlet : PSCmdlet
     {
-        [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
-        [Alias("FullName", "ImagePath")]
-        public string[] Path { get; set; }
-
-        [Parameter]
-        public string TempDirectory { get; set; }
-
         [Parameter]
         [Credential]
         public PSCredential StorageCredential { get; set; }
@@ -29,6 +20,21 @@ namespace EdgeOps.Commands
         [Parameter]
         [ValidateNotNullOrEmpty]
         public string Region { get; set; }
+
+        internal Storage.StorageOptions StorageOptions() => StorageParameters.Build(StorageCredential, Endpoint, Region);
+    }
+
+    /// <summary>Checks stored images: hashes, block map, partition table, filesystem headers, e2fsck -n.</summary>
+    [Cmdlet(VerbsDiagnostic.Test, "SdCardBackup")]
+    [OutputType(typeof(SdCardBackupTest))]
+    public sealed class TestSdCardBackupCommand : SdCardStorageCmdlet
+    {
+        [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+        [Alias("FullName", "ImagePath")]
+        public string[] Path { get; set; }
+
+        [Parameter]
+        public string TempDirectory { get; set; }
 
         readonly CancellationTokenSource _stop = new CancellationTokenSource();
 
@@ -50,7 +56,7 @@ namespace EdgeOps.Commands
                         record.SecondsRemaining = meter.SecondsRemaining(done, total);
                         record.StatusDescription = $"{Fleet.RateMeter.Human(done)} of {Fleet.RateMeter.Human(total)} at {Fleet.RateMeter.Human(meter.BytesPerSecond(done))}/s";
                         WriteProgress(record);
-                    }, _stop.Token, StorageParameters.Build(StorageCredential, Endpoint, Region));
+                    }, _stop.Token, StorageOptions());
                 }
                 catch (EdgeOpsException e)
                 {
@@ -69,7 +75,7 @@ namespace EdgeOps.Commands
     /// <summary>Lists the images stored in a destination, per device, newest first.</summary>
     [Cmdlet(VerbsCommon.Get, "SdCardBackup")]
     [OutputType(typeof(SdCardBackupInfo))]
-    public sealed class GetSdCardBackupCommand : PSCmdlet
+    public sealed class GetSdCardBackupCommand : SdCardStorageCmdlet
     {
         [Parameter(Mandatory = true, Position = 0)]
         [ValidateNotNullOrEmpty]
@@ -82,18 +88,6 @@ namespace EdgeOps.Commands
 
         [Parameter]
         public SwitchParameter Latest { get; set; }
-
-        [Parameter]
-        [Credential]
-        public PSCredential StorageCredential { get; set; }
-
-        [Parameter]
-        [ValidateNotNullOrEmpty]
-        public string Endpoint { get; set; }
-
-        [Parameter]
-        [ValidateNotNullOrEmpty]
-        public string Region { get; set; }
 
         readonly HashSet<string> _seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         bool _any;
@@ -113,7 +107,7 @@ namespace EdgeOps.Commands
         {
             var dest = StorageParameters.IsRemote(Destination) ? Destination : GetUnresolvedProviderPathFromPSPath(Destination);
             System.Collections.Generic.List<SdCardBackupInfo> list;
-            try { list = Backup.BackupListing.List(dest, names, Latest.IsPresent, StorageParameters.Build(StorageCredential, Endpoint, Region)); }
+            try { list = Backup.BackupListing.List(dest, names, Latest.IsPresent, StorageOptions()); }
             catch (EdgeOpsException e)
             {
                 ThrowTerminatingError(new ErrorRecord(e, e.ErrorId, InstallTorchWheelCommand.ParseCategory(e.Category), Destination) { ErrorDetails = new ErrorDetails(e.Message) });
