@@ -28,7 +28,7 @@ namespace EdgeOps.Commands
         [Parameter]
         public SwitchParameter PassThru { get; set; }
 
-        // ReportRow is an engine type: kept as object (the engine's load context is hooked after PowerShell scans this class).
+        // BenchmarkResult is an engine type: kept as object (the engine's load context is hooked after PowerShell scans this class).
         readonly List<object> _rows = new List<object>();
 
         protected override void ProcessRecord()
@@ -37,7 +37,7 @@ namespace EdgeOps.Commands
             var o = InputObject;
             try
             {
-                _rows.Add(ReportRow.From(o.BaseObject, name => { var v = o.Properties[name]?.Value; return v is PSObject p ? p.BaseObject : v; }));
+                _rows.Add(ReportInput.From(o.BaseObject, name => { var v = o.Properties[name]?.Value; return v is PSObject p ? p.BaseObject : v; }));
             }
             catch (EdgeOpsException e)
             {
@@ -61,8 +61,8 @@ namespace EdgeOps.Commands
                 return;
             }
             if (!ShouldProcess(path, $"Write a benchmark report of {_rows.Count} result(s)")) return;
-            var rows = new List<ReportRow>();
-            foreach (var r in _rows) rows.Add((ReportRow)r);
+            var rows = new List<BenchmarkResult>();
+            foreach (var r in _rows) rows.Add((BenchmarkResult)r);
             try
             {
                 var html = BenchmarkReport.Html(rows, Title, out _, out _);

@@ -86,21 +86,23 @@ namespace EdgeOps.Tests.Benchmark
             public Rgb At(int x, int y) { int i = (y * Width + x) * 3; return new Rgb(_rgb[i], _rgb[i + 1], _rgb[i + 2]); }
         }
 
-        static ReportRow Row(string device, string model, double[] latencies, double? maxMedian = null, double? maxP99 = null)
+        static BenchmarkResult Row(string device, string model, double[] latencies, double? maxMedian = null, double? maxP99 = null)
         {
             var s = LatencyStatistics.Compute(latencies);
-            return new ReportRow
+            var r = new BenchmarkResult
             {
                 ComputerName = device, Model = model, Precision = "FP32", MedianMs = s.Median, P99Ms = s.P99, P90Ms = s.P90, P95Ms = s.P95,
-                MinMs = s.Min, MaxMs = s.Max, MeanMs = s.Mean, Passed = true, MaxMedianMs = maxMedian, MaxP99Ms = maxP99, LatenciesMs = latencies,
+                MinMs = s.Min, MaxMs = s.Max, MeanMs = s.Mean, Passed = true, MaxMedianMs = maxMedian, MaxP99Ms = maxP99,
             };
+            r.SetLatencies(latencies);
+            return r;
         }
 
         [Fact]
         public void Charts_hold_every_plotted_series_where_the_values_say()
         {
             var rng = new SeededRandom(21);
-            var rows = new List<ReportRow>
+            var rows = new List<BenchmarkResult>
             {
                 Row("pi4", "a.onnx", rng.Normal(500, 1f).Select(v => 12 + Math.Abs((double)v)).ToArray(), 15, 30),
                 Row("pi4", "a.int8.onnx", rng.Normal(500, 0.5f).Select(v => 5 + Math.Abs((double)v)).ToArray(), 15, 30),
@@ -124,7 +126,7 @@ namespace EdgeOps.Tests.Benchmark
             double pxPerMs = (double)p99Top[0].Height / p99Top[0].Value;
             foreach (var m in bars.Marks.Where(m => m.Series is "median" or "p99"))
             {
-                var row = rows.Single(r => r.Label == m.Label);
+                var row = rows.Single(r => ReportInput.Label(r) == m.Label);
                 Assert.Equal(m.Series == "median" ? row.MedianMs : row.P99Ms, m.Value);
                 Assert.InRange(m.Height, m.Value * pxPerMs - 2, m.Value * pxPerMs + 2);
                 int cx = m.X + m.Width / 2;
@@ -143,7 +145,7 @@ namespace EdgeOps.Tests.Benchmark
             // The distribution chart: one histogram per row, in its own colour, tallest bin where the data is densest.
             var d = Png.Decode(dist.Png);
             var hist = dist.Marks.Where(m => m.Series == "histogram").ToList();
-            Assert.Equal(rows.Select(r => r.Label), hist.Select(m => m.Label));
+            Assert.Equal(rows.Select(ReportInput.Label), hist.Select(m => m.Label));
             Assert.Equal(3, hist.Select(m => m.Color).Distinct().Count());
             foreach (var m in hist)
             {

@@ -11,7 +11,7 @@ namespace EdgeOps.Benchmark.Report
     /// <summary>Export-EdgeBenchmarkReport's page: one self-contained HTML file, charts as embedded PNGs, then the table.</summary>
     public static class BenchmarkReport
     {
-        public static string Html(IReadOnlyList<ReportRow> rows, string title, out ChartImage bars, out ChartImage distributions)
+        public static string Html(IReadOnlyList<BenchmarkResult> rows, string title, out ChartImage bars, out ChartImage distributions)
         {
             if (rows.Count == 0)
                 throw new EdgeOpsException("NoReportInput", "InvalidArgument", "No benchmark result to report: pipe Invoke-EdgeBenchmark's results to Export-EdgeBenchmarkReport.");

@@ -5,71 +5,46 @@ using System.Linq;
 
 namespace EdgeOps.Benchmark.Report
 {
-    /// <summary>One row of the report: a benchmark result, live or read back (Import-Csv) by property name.</summary>
-    public sealed class ReportRow
+    /// <summary>Report input: a live BenchmarkResult, or one rebuilt by property name from any object (Import-Csv rows give text).</summary>
+    public static class ReportInput
     {
-        public string ComputerName { get; set; }
-        public string Model { get; set; }
-        public string Precision { get; set; }
-        public string ExecutionProvider { get; set; }
-        public long BatchSize { get; set; }
-        public int Runs { get; set; }
-        public double MedianMs { get; set; }
-        public double MeanMs { get; set; }
-        public double P90Ms { get; set; }
-        public double P95Ms { get; set; }
-        public double P99Ms { get; set; }
-        public double MinMs { get; set; }
-        public double MaxMs { get; set; }
-        public double StdDevMs { get; set; }
-        public double Throughput { get; set; }
-        public double InitMs { get; set; }
-        public long ModelBytes { get; set; }
-        public long PeakMemoryBytes { get; set; }
-        public bool Passed { get; set; }
-        public string FailedBudgets { get; set; }
-        public double? MaxMedianMs { get; set; }
-        public double? MaxP99Ms { get; set; }
-        public long? MaxModelBytes { get; set; }
-        public double? MinThroughput { get; set; }
-        public string CpuModel { get; set; }
-        public string BoardModel { get; set; }
-        public int Cores { get; set; }
-        public double? CpuMHzBefore { get; set; }
-        public double? CpuMHzAfter { get; set; }
-        public double? TemperatureCBefore { get; set; }
-        public double? TemperatureCAfter { get; set; }
-        public string Throttling { get; set; }
-        public string MeasuredBy { get; set; }
-        /// <summary>Raw latencies when the row is a live result; null when read back from a file.</summary>
-        public double[] LatenciesMs { get; set; }
-
-        public string Label => Model + " @ " + ComputerName;
-
-        /// <summary>A row from any object: a BenchmarkResult, or one whose properties are read by name (strings from Import-Csv).</summary>
-        public static ReportRow From(object baseObject, Func<string, object> property)
+        public static BenchmarkResult From(object baseObject, Func<string, object> property)
         {
-            var row = new ReportRow();
-            foreach (var p in typeof(ReportRow).GetProperties())
+            if (baseObject is BenchmarkResult live) return live;
+            var row = new BenchmarkResult();
+            foreach (var p in typeof(BenchmarkResult).GetProperties())
             {
-                if (!p.CanWrite || p.Name == nameof(LatenciesMs)) continue;
+                if (!p.CanWrite) continue;
                 var v = property(p.Name);
                 if (v == null || (v is string s && s.Length == 0)) continue;
                 var target = Nullable.GetUnderlyingType(p.PropertyType) ?? p.PropertyType;
-                try { p.SetValue(row, target == typeof(string) ? Convert.ToString(v, CultureInfo.InvariantCulture) : Convert.ChangeType(v, target, CultureInfo.InvariantCulture)); }
+                try
+                {
+                    object value;
+                    if (target == typeof(string)) value = Convert.ToString(v, CultureInfo.InvariantCulture);
+                    else if (target == typeof(DateTimeOffset))
+                    {
+                        // a time stamp written in another culture is not worth refusing a report for
+                        if (v is DateTimeOffset d) value = d;
+                        else if (DateTimeOffset.TryParse(Convert.ToString(v, CultureInfo.InvariantCulture), CultureInfo.InvariantCulture, DateTimeStyles.None, out var parsed)) value = parsed;
+                        else continue;
+                    }
+                    else if (target == typeof(bool) && v is string text) value = bool.Parse(text);
+                    else value = Convert.ChangeType(v, target, CultureInfo.InvariantCulture);
+                    p.SetValue(row, value);
+                }
                 catch (Exception e) when (e is FormatException || e is InvalidCastException || e is OverflowException)
                 {
-                    // Import-Csv gives text in the invariant culture; PowerShell's own conversions cover the rest.
-                    if (v is string text && target == typeof(bool)) p.SetValue(row, string.Equals(text, "True", StringComparison.OrdinalIgnoreCase));
-                    else throw new EdgeOpsException("InvalidReportInput", "InvalidData", $"Property {p.Name} = '{v}' is not a {target.Name}: is this an Invoke-EdgeBenchmark result?", e);
+                    throw new EdgeOpsException("InvalidReportInput", "InvalidData", $"Property {p.Name} = '{v}' is not a {target.Name}: is this an Invoke-EdgeBenchmark result?", e);
                 }
             }
-            if (baseObject is BenchmarkResult r) row.LatenciesMs = r.GetLatenciesMs();
             if (string.IsNullOrEmpty(row.Model) || string.IsNullOrEmpty(row.ComputerName))
                 throw new EdgeOpsException("InvalidReportInput", "InvalidData",
                     "An input object has no Model or ComputerName: pipe the results of Invoke-EdgeBenchmark (or Import-Csv of them) to Export-EdgeBenchmarkReport.");
             return row;
         }
+
+        public static string Label(BenchmarkResult r) => r.Model + " @ " + r.ComputerName;
     }
 
     /// <summary>Where a chart drew something: lets tests check the PNG really holds each series.</summary>
@@ -122,7 +97,7 @@ namespace EdgeOps.Benchmark.Report
             return s + "...";
         }
 
-        public static ChartImage LatencyBars(IReadOnlyList<ReportRow> rows)
+        public static ChartImage LatencyBars(IReadOnlyList<BenchmarkResult> rows)
         {
             const int left = 64, right = 24, top = 52, bottom = 64, groupW = 120, plotH = 300;
             int width = Math.Max(560, left + right + groupW * rows.Count);
@@ -158,7 +133,7 @@ namespace EdgeOps.Benchmark.Report
                     int y = Math.Min(Py(value), top + plotH - 1);
                     c.FillRect(x, y, barW, top + plotH - y, color);
                     c.Text(x + barW / 2, y - Canvas.TextHeight, F(value), Ink, 1);
-                    img.Marks.Add(new ChartMark { Series = series, Label = r.Label, Color = color, X = x, Y = y, Width = barW, Height = top + plotH - y, Value = value });
+                    img.Marks.Add(new ChartMark { Series = series, Label = ReportInput.Label(r), Color = color, X = x, Y = y, Width = barW, Height = top + plotH - y, Value = value });
                 }
                 c.Text(cx, top + plotH + 6, Fit(r.Model, slot - 6), Ink, 1);
                 c.Text(cx, top + plotH + 6 + Canvas.TextHeight, Fit(r.ComputerName, slot - 6), Axis, 1);
@@ -181,7 +156,7 @@ namespace EdgeOps.Benchmark.Report
             return img;
         }
 
-        public static ChartImage Distributions(IReadOnlyList<ReportRow> rows)
+        public static ChartImage Distributions(IReadOnlyList<BenchmarkResult> rows)
         {
             const int left = 64, right = 24, panelH = 96, gap = 34, top = 40, bins = 40;
             int width = 720, plotW = width - left - right;
@@ -200,14 +175,15 @@ namespace EdgeOps.Benchmark.Report
                 var color = Palette[i % Palette.Length];
                 int y0 = top + i * (panelH + gap);
                 int baseY = y0 + panelH;
-                c.Text(left, y0 - 2, Fit($"{r.Label} ({r.Precision})", plotW), Ink);
+                c.Text(left, y0 - 2, Fit($"{ReportInput.Label(r)} ({r.Precision})", plotW), Ink);
                 c.HLine(left, left + plotW, baseY, Axis);
                 c.VLine(left, y0 + Canvas.TextHeight, baseY, Axis);
-                if (r.LatenciesMs != null && r.LatenciesMs.Length > 0)
+                var latencies = r.GetLatenciesMs();
+                if (latencies.Length > 0)
                 {
                     var counts = new int[bins];
-                    foreach (var v in r.LatenciesMs) counts[Math.Max(0, Math.Min(bins - 1, (int)((v - lo) / binW)))]++;
-                    double share = counts.Max() / (double)r.LatenciesMs.Length;
+                    foreach (var v in latencies) counts[Math.Max(0, Math.Min(bins - 1, (int)((v - lo) / binW)))]++;
+                    double share = counts.Max() / (double)latencies.Length;
                     int usable = panelH - Canvas.TextHeight - 4;
                     c.Text(left - 6, baseY - usable - 6, (share * 100).ToString("0", CultureInfo.InvariantCulture) + "%", Ink, 2);
                     c.Text(left - 6, baseY - Canvas.TextHeight / 2, "0", Ink, 2);
@@ -219,7 +195,7 @@ namespace EdgeOps.Benchmark.Report
                         int x0 = Px(lo + b * binW) + 1, x1 = Px(lo + (b + 1) * binW);
                         c.FillRect(x0, baseY - h, Math.Max(1, x1 - x0), h, color);
                         if (b == best)
-                            img.Marks.Add(new ChartMark { Series = "histogram", Label = r.Label, Color = color, X = x0, Y = baseY - h, Width = Math.Max(1, x1 - x0), Height = h, Value = counts[b] / (double)r.LatenciesMs.Length });
+                            img.Marks.Add(new ChartMark { Series = "histogram", Label = ReportInput.Label(r), Color = color, X = x0, Y = baseY - h, Width = Math.Max(1, x1 - x0), Height = h, Value = counts[b] / (double)latencies.Length });
                     }
                 }
                 else
