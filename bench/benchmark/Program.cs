@@ -9,7 +9,7 @@ using Microsoft.ML.OnnxRuntime;
 //   (a) Invoke-EdgeBenchmark -Model m -Runs N  (the module, imported in a PowerShell runspace, measuring in-process), and
 //   (b) a bare ONNX Runtime loop: its own session with the same settings, a Stopwatch around session.Run,
 // then compare the medians of all samples of each. Exit code 1 when the harness median is more than 5% off.
-int rounds = Arg("--rounds", 24), runs = Arg("--runs", 40), threads = Arg("--threads", 1);
+int rounds = Arg("--rounds", 48), runs = Arg("--runs", 20), threads = Arg("--threads", 1);
 var root = FindRoot();
 var manifest = Path.Combine(root, "out", "module", "EdgeOps", "EdgeOps.psd1");
 if (!File.Exists(manifest)) { Console.Error.WriteLine($"{manifest} not found: run `dotnet build EdgeOps.sln -c Release` first."); return 2; }
