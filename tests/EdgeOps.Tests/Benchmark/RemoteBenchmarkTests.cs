@@ -100,6 +100,13 @@ namespace EdgeOps.Tests.Benchmark
                                 fleet.InventoryPath, model, fleet.Devices[0].Name);
                 Assert.Empty(ok.Errors);
                 Assert.Equal("x=2x7", Assert.Single(ok.Output).P("InputShapes"));
+
+                // -WhatIf copies nothing to the device and measures nothing.
+                var whatIf = ps.Run("Get-EdgeDevice -Inventory $args[0] -Name $args[2] | Invoke-EdgeBenchmark -Model $args[1] -Runs 2 " +
+                                    "-InputShape @{ x = 2,7 } -RunnerDirectory /home/pi/whatif-cache -WhatIf", fleet.InventoryPath, model, fleet.Devices[0].Name);
+                Assert.Empty(whatIf.Errors);
+                Assert.Empty(whatIf.Output);
+                Assert.NotEqual(0, fleet.Devices[0].Exec("test -e /home/pi/whatif-cache").exit);
             }
             finally { Directory.Delete(dir, true); }
         }
