@@ -138,20 +138,25 @@ namespace EdgeOps.Benchmark.Report
                 c.Text(cx, top + plotH + 6, Fit(r.Model, slot - 6), Ink, 1);
                 c.Text(cx, top + plotH + 6 + Canvas.TextHeight, Fit(r.ComputerName, slot - 6), Axis, 1);
             }
+            // Budget lines across the plot; their labels go in the legend row under the title, never over a bar.
+            int legendX = left;
+            foreach (var (color, name) in new[] { (MedianColor, "median"), (P99Color, "P99") })
+            {
+                c.FillRect(legendX, 30, 12, 12, color);
+                c.Text(legendX + 16, 28, name, Ink);
+                legendX += 16 + Canvas.TextWidth(name) + 14;
+            }
             foreach (var (budgets, color, name) in new[] { (medianBudgets, MedianBudgetColor, "median budget"), (p99Budgets, P99BudgetColor, "P99 budget") })
                 foreach (var b in budgets)
                 {
                     int y = Py(b);
                     c.HLine(left + 1, left + plotW, y, color, 2, 6);
-                    var label = $"{name} {F(b)} ms";
-                    c.FillRect(left + plotW - 8 - Canvas.TextWidth(label), y - Canvas.TextHeight - 2, Canvas.TextWidth(label) + 8, Canvas.TextHeight, Background);
-                    c.Text(left + plotW - 4, y - Canvas.TextHeight - 1, label, color, 2);
                     img.Marks.Add(new ChartMark { Series = name, Label = name, Color = color, X = left + 1, Y = y, Width = plotW - 1, Height = 2, Value = b });
+                    var label = $"{name} {F(b)} ms";
+                    c.HLine(legendX, legendX + 18, 36, color, 2, 6);
+                    c.Text(legendX + 22, 28, label, color);
+                    legendX += 22 + Canvas.TextWidth(label) + 14;
                 }
-            // legend
-            int lx = width - right - 190;
-            c.FillRect(lx, 30, 12, 12, MedianColor); c.Text(lx + 16, 28, "median", Ink);
-            c.FillRect(lx + 90, 30, 12, 12, P99Color); c.Text(lx + 106, 28, "P99", Ink);
             img.Png = c.ToPng();
             return img;
         }
