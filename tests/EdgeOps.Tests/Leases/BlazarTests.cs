@@ -155,6 +155,22 @@ namespace EdgeOps.Tests.Leases
         }
 
         [Fact]
+        public void An_AllOf_window_becomes_one_lease_with_a_reservation_per_device()
+        {
+            var r = _ps.Run(Search + " -Device 'pi5-0[12]' -AllOf -First 1 | New-EdgeLease -Name serve_edge_pair -AuthUrl $auth -Credential $cred");
+            Assert.Empty(r.Errors);
+            Assert.Empty(_bed.Violations);
+            var lease = Assert.Single(r.Output);
+            Assert.Equal("pi5-01,pi5-02", lease.Properties["Device"].Value);
+            var body = JsonNode.Parse(_bed.Requests.Single(q => q.method == "POST" && q.path == "/reservation/v1/leases").body)!;
+            Assert.Equal(new[] { "[\"==\", \"$uid\", \"8f1c9a44-uid-01\"]", "[\"==\", \"$uid\", \"8f1c9a44-uid-02\"]" },
+                body["reservations"]!.AsArray().Select(x => x!["resource_properties"]!.GetValue<string>()));
+            Assert.Equal("2030-05-06 15:00", body["start_date"]!.GetValue<string>());
+            Assert.Equal(2, _bed.Allocations["1"].Count);
+            Assert.Equal(2, _bed.Allocations["2"].Count);
+        }
+
+        [Fact]
         public void WhatIf_sends_nothing()
         {
             var r = _ps.Run("New-EdgeLease -Name serve_edge_x -StartUtc '2030-05-06 08:00' -EndUtc '2030-05-06 09:55' -MachineName raspberrypi5 -AuthUrl $auth -Credential $cred -WhatIf");
