@@ -99,7 +99,7 @@ namespace EdgeOps.Leases
 
                 var starts = new List<When>();
                 var rrule = ev.Get("RRULE");
-                if (rrule != null) starts.AddRange(Expand(start, rrule.Value, expandTo, ctx));
+                if (rrule != null) starts.AddRange(Expand(start, rrule.Value, expandFrom, expandTo, ctx));
                 else starts.Add(start);
                 foreach (var rd in ev.All("RDATE"))
                 {
@@ -233,7 +233,7 @@ namespace EdgeOps.Leases
 
         static readonly string[] DayCodes = { "SU", "MO", "TU", "WE", "TH", "FR", "SA" };
 
-        static IEnumerable<When> Expand(When start, string rule, DateTimeOffset expandTo, string ctx)
+        static IEnumerable<When> Expand(When start, string rule, DateTimeOffset expandFrom, DateTimeOffset expandTo, string ctx)
         {
             var parts = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
             foreach (var p in rule.Trim().Split(';').Where(p => p.Length > 0))
@@ -280,8 +280,23 @@ namespace EdgeOps.Leases
             if (count.HasValue && produced >= count.Value) yield break;
             var stopAt = until.HasValue && until.Value < expandTo ? until.Value : expandTo;
             long startTicks = start.Utc.UtcTicks;
-            for (long k = 0; k < 200000; k++)
+            // without COUNT, periods long before the search can't matter: jump close to it (a day early, for
+            // occurrences that began before and still run); with COUNT they must be counted from DTSTART
+            long k0 = 0;
+            if (!count.HasValue && expandFrom > start.Utc.AddDays(2))
             {
+                var gap = expandFrom.AddDays(-1) - start.Utc;
+                double step = freq == "MINUTELY" ? interval : freq == "HOURLY" ? 60.0 * interval : freq == "DAILY" ? 1440.0 * interval
+                            : freq == "WEEKLY" ? 7 * 1440.0 * interval : 0;
+                if (step > 0) k0 = Math.Max(0, (long)(gap.TotalMinutes / step) - 1);
+            }
+            const long MaxPeriods = 500000;
+            for (long k = k0; ; k++)
+            {
+                if (k - k0 >= MaxPeriods)
+                    throw new EdgeOpsException("UnsupportedICalendar", "LimitsExceeded",
+                        $"{ctx}: RRULE '{rule}' needs more than {MaxPeriods} steps to reach the search range; give a shorter range or export the calendar with expanded occurrences.");
+                if ((freq == "MONTHLY" && wall0.Year + k * interval / 12 > 9990) || (freq == "YEARLY" && wall0.Year + k * interval > 9990)) yield break;
                 var candidates = new List<DateTime>();
                 var exact = new List<DateTimeOffset>();
                 DateTime periodStart;

@@ -184,6 +184,21 @@ namespace EdgeOps.Tests.Leases
         }
 
         [Fact]
+        public void A_long_running_minutely_series_is_expanded_only_near_the_search()
+        {
+            var text = Ics("UID:m\nDTSTART:20100101T000000Z\nDURATION:PT1M\nRRULE:FREQ=MINUTELY;INTERVAL=10",
+                           "UID:y\nDTSTART:20100301T120000Z\nDURATION:PT1H\nRRULE:FREQ=YEARLY");
+            var from = new DateTimeOffset(2025, 1, 1, 0, 0, 0, TimeSpan.Zero);
+            var r = ICalendarReader.Parse(text, "m.ics", TimeZoneInfo.Utc, from, from.AddDays(1)).Reservations;
+            var minutely = r.Where(x => x.Label == "m").ToList();
+            Assert.Equal(145, minutely.Count); // 00:00 .. next 00:00 every 10 minutes
+            Assert.Equal(from, minutely.Min(x => x.StartUtc));
+            Assert.DoesNotContain(r, x => x.Label == "y"); // March: outside the day searched
+            var march = ICalendarReader.Parse(text, "m.ics", TimeZoneInfo.Utc, new DateTimeOffset(2031, 3, 1, 0, 0, 0, TimeSpan.Zero), new DateTimeOffset(2031, 3, 2, 0, 0, 0, TimeSpan.Zero)).Reservations;
+            Assert.Equal(new DateTimeOffset(2031, 3, 1, 12, 0, 0, TimeSpan.Zero), march.Single(x => x.Label == "y").StartUtc);
+        }
+
+        [Fact]
         public void Resources_name_the_device_else_the_calendar_name_else_the_file()
         {
             var text = Ics("UID:a\nDTSTART:20250601T100000Z\nDTEND:20250601T120000Z\nRESOURCES:pi5-07\\, lab,camera",
