@@ -108,7 +108,7 @@ namespace EdgeOps.Commands
 
             var options = new CalendarOptions
             {
-                Keystone = KeystoneFrom(this), ResourceType = ResourceType, FloatingZone = zone,
+                Keystone = KeystoneLogin(), ResourceType = ResourceType, FloatingZone = zone,
                 ExpandFrom = rules.From - rules.MaxLease - TimeSpan.FromDays(1), ExpandTo = rules.To,
                 Timeout = TimeSpan.FromSeconds(TimeoutSec), Verbose = QueueVerbose,
             };
@@ -134,21 +134,9 @@ namespace EdgeOps.Commands
                 AllOf = AllOf, First = First, Zone = zone, ZoneName = LeaseTime.ZoneName(TimeZone, zone),
             };
             var windows = LeasePlanner.Find(data, query, WriteVerbose);
+            if (windows.Count == 0)
+                WriteWarning($"No free {Duration} block ({rules.WindowLength:hh\\:mm} windows, starts every {Align}, {EndGuard} end guard) between {rules.From:yyyy-MM-dd HH:mm} and {rules.To:yyyy-MM-dd HH:mm} UTC. Search further (-Within), ask for less (-Duration), or include more devices.");
             foreach (var w in windows) WriteObject(w);
-        }
-
-
-        /// <summary>Keystone credentials from the common parameters, or null when -AuthUrl is not given.</summary>
-        internal static KeystoneCredentials KeystoneFrom(LeaseCmdletBase c)
-        {
-            if (string.IsNullOrWhiteSpace(c.AuthUrl)) return null;
-            var net = c.Credential?.GetNetworkCredential();
-            return new KeystoneCredentials
-            {
-                AuthUrl = c.AuthUrl.Trim(), Method = c.AuthMethod, UserName = c.Credential?.UserName, Secret = net?.Password,
-                ProjectId = c.ProjectId, ProjectName = c.ProjectName, UserDomainName = c.UserDomainName,
-                ProjectDomainName = c.ProjectDomainName, Region = c.Region,
-            };
         }
     }
 }

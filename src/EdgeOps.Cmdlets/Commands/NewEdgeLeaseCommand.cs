@@ -72,7 +72,7 @@ namespace EdgeOps.Commands
             var target = $"{Name}: {string.Join(" + ", props)} from {LeaseTime.FormatBlazarDate(start)} to {LeaseTime.FormatBlazarDate(end)} UTC";
             if (!ShouldProcess(target, "Create Blazar lease")) return;
 
-            var keystone = GetLeaseWindowCommand.KeystoneFrom(this)
+            var keystone = KeystoneLogin()
                 ?? throw new EdgeOpsException("AuthUrlMissing", "InvalidArgument",
                     $"Lease '{Name}': -AuthUrl (Keystone v3) and -Credential are needed to create a lease through Blazar.");
             var endpoint = CalendarLoader.IsUrl(Calendar) && !Calendar.Contains("; ") ? Calendar : null;

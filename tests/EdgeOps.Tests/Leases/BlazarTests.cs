@@ -93,6 +93,34 @@ namespace EdgeOps.Tests.Leases
         }
 
         [Fact]
+        public void An_openrc_environment_is_used_when_no_login_is_given()
+        {
+            var vars = new Dictionary<string, string?>
+            {
+                ["OS_AUTH_URL"] = _bed.AuthUrl, ["OS_APPLICATION_CREDENTIAL_ID"] = _bed.AppCredId,
+                ["OS_APPLICATION_CREDENTIAL_SECRET"] = _bed.AppCredSecret, ["OS_REGION_NAME"] = "CHI@Edge",
+            };
+            try
+            {
+                foreach (var kv in vars) Environment.SetEnvironmentVariable(kv.Key, kv.Value);
+                // the design's example, as written: a Blazar URL, a machine name, a duration and a horizon
+                var r = _ps.Run("Get-LeaseWindow -Calendar $blazar -MachineName raspberrypi5 -Duration 2h -Within 7d -Verbose");
+                Assert.Empty(r.Errors);
+                Assert.NotEmpty(r.Output);
+                Assert.Contains(r.Verbose, v => v.Contains("OS_APPLICATION_CREDENTIAL_ID"));
+                Assert.DoesNotContain(r.Verbose, v => v.Contains(_bed.AppCredSecret));
+                var auth = JsonNode.Parse(_bed.Requests.First().body)!;
+                Assert.Equal(_bed.AppCredId, auth["auth"]!["identity"]!["application_credential"]!["id"]!.GetValue<string>());
+                Assert.All(r.Output, o => Assert.True((DateTimeOffset)o.Properties["StartUtc"].Value >= DateTimeOffset.UtcNow.AddMinutes(-1)));
+                Assert.Empty(_bed.Violations);
+            }
+            finally
+            {
+                foreach (var kv in vars) Environment.SetEnvironmentVariable(kv.Key, null);
+            }
+        }
+
+        [Fact]
         public void Password_login_is_scoped_to_the_project()
         {
             _ps.Set("user", new PSCredential(_bed.UserName, Secure(_bed.UserPassword)));
@@ -152,6 +180,22 @@ namespace EdgeOps.Tests.Leases
             // and a window booked by that lease is no longer offered
             var after = _ps.Run(Search + " -Device pi5-01 -First 1");
             Assert.Equal(12, ((DateTimeOffset)after.Output[0].Properties["StartUtc"].Value).Hour);
+        }
+
+        [Fact]
+        public void An_AllOf_window_becomes_one_lease_with_a_reservation_per_device()
+        {
+            var r = _ps.Run(Search + " -Device 'pi5-0[12]' -AllOf -First 1 | New-EdgeLease -Name serve_edge_pair -AuthUrl $auth -Credential $cred");
+            Assert.Empty(r.Errors);
+            Assert.Empty(_bed.Violations);
+            var lease = Assert.Single(r.Output);
+            Assert.Equal("pi5-01,pi5-02", lease.Properties["Device"].Value);
+            var body = JsonNode.Parse(_bed.Requests.Single(q => q.method == "POST" && q.path == "/reservation/v1/leases").body)!;
+            Assert.Equal(new[] { "[\"==\", \"$uid\", \"8f1c9a44-uid-01\"]", "[\"==\", \"$uid\", \"8f1c9a44-uid-02\"]" },
+                body["reservations"]!.AsArray().Select(x => x!["resource_properties"]!.GetValue<string>()));
+            Assert.Equal("2030-05-06 15:00", body["start_date"]!.GetValue<string>());
+            Assert.Equal(2, _bed.Allocations["1"].Count);
+            Assert.Equal(2, _bed.Allocations["2"].Count);
         }
 
         [Fact]
