@@ -19,7 +19,8 @@ namespace EdgeOps.Tests.Backup
         readonly string _root = Path.Combine(Path.GetTempPath(), "edgeops-fleetbk-" + Guid.NewGuid().ToString("n")[..8]);
         readonly List<IDisposable> _cleanup = new();
 
-        public FleetBackupTests(BackupFleetFixture fx) { _fx = fx; Directory.CreateDirectory(_root); }
+        readonly Xunit.Abstractions.ITestOutputHelper _out;
+        public FleetBackupTests(BackupFleetFixture fx, Xunit.Abstractions.ITestOutputHelper output) { _fx = fx; _out = output; Directory.CreateDirectory(_root); }
 
         public void Dispose()
         {
@@ -128,6 +129,103 @@ namespace EdgeOps.Tests.Backup
             Run.Try("partx", "-a", target.Loop!);
             Thread.Sleep(300);
             Assert.Equal(0, Run.Try("e2fsck", "-fn", target.Loop + "p2").code);
+        }
+
+        [FleetFact]
+        public void Services_are_stopped_for_the_read_and_always_started_again()
+        {
+            var d = Fleet.Devices[0];
+            // two sysvinit-style services (the simulated device has no systemd; `service` runs init scripts)
+            d.ExecOk("rm -f /var/lib/edgeops-services.log");
+            foreach (var svc in new[] { "edge-infer", "edge-mqtt" })
+            {
+                var p = d.HostPath("/etc/init.d/" + svc);
+                File.WriteAllText(p, "#!/bin/sh\necho \"" + svc + " $1\" >> /var/lib/edgeops-services.log\n");
+                Run.Cmd("chmod", "755", p);
+            }
+            var dest = Path.Combine(_root, "svc");
+            using var ps = Session();
+            var r = ps.Run("Get-EdgeDevice -Inventory $args[0] -Name $args[1] | Backup-SdCard -Destination $args[2] -StopService edge-infer, edge-mqtt -Verbose", Fleet.InventoryPath, d.Name, dest);
+            Assert.True(r.Errors.Count == 0, Errors(r));
+            Assert.Equal("edge-infer stop\nedge-mqtt stop\nedge-mqtt start\nedge-infer start\n", d.ExecOk("cat /var/lib/edgeops-services.log"));
+            Assert.Contains("\"stoppedServices\": [\"edge-infer\", \"edge-mqtt\"]", File.ReadAllText(r.Output.Single().P("Path").Replace(".img.zst", ".json")));
+
+            // a backup that fails after the services were stopped (the destination fills up) starts them again
+            d.ExecOk("rm -f /var/lib/edgeops-services.log; head -c 24M /dev/urandom > /home/pi/fill.bin; sync");
+            var small = Path.Combine(_root, "svc-small");
+            Directory.CreateDirectory(small);
+            Run.Cmd("mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", small);
+            try
+            {
+                var f = ps.Run("Get-EdgeDevice -Inventory $args[0] -Name $args[1] | Backup-SdCard -Destination $args[2] -StopService edge-infer, edge-mqtt", Fleet.InventoryPath, d.Name, small);
+                Assert.Equal("BackupDestinationFull", Assert.Single(f.Errors).Id());
+                Assert.Equal("edge-infer stop\nedge-mqtt stop\nedge-mqtt start\nedge-infer start\n", d.ExecOk("cat /var/lib/edgeops-services.log"));
+                Assert.DoesNotContain(Directory.GetFiles(small, "*", SearchOption.AllDirectories), x => !x.EndsWith(".lock"));
+            }
+            finally
+            {
+                Run.Try("umount", small);
+                d.ExecOk("rm -f /home/pi/fill.bin /etc/init.d/edge-infer /etc/init.d/edge-mqtt /var/lib/edgeops-services.log; sync");
+            }
+            var bad = ps.Run("Get-EdgeDevice -Inventory $args[0] -Name $args[1] | Backup-SdCard -Destination $args[2] -StopService 'x; reboot'", Fleet.InventoryPath, d.Name, dest);
+            Assert.Equal("InvalidServiceName", Assert.Single(bad.Errors).Id());
+        }
+
+        [FleetFact]
+        public void Cutting_the_connection_never_loses_the_previous_backup_nor_leaves_a_complete_looking_file()
+        {
+            var d = Fleet.Devices[0];
+            d.ExecOk("head -c 64M /dev/urandom > /home/pi/big.bin; sync");
+            var dest = Path.Combine(_root, "cut");
+            try
+            {
+                using var ps = Session();
+                const string backup = "Get-EdgeDevice -Inventory $args[0] -Name $args[1] | Backup-SdCard -Destination $args[2]";
+                var sw = System.Diagnostics.Stopwatch.StartNew();
+                var first = ps.Run(backup, Fleet.InventoryPath, d.Name, dest);
+                var full = sw.Elapsed;
+                Assert.True(first.Errors.Count == 0, Errors(first));
+                var good = first.Output.Single().P("Path");
+                long stored = long.Parse(first.Output.Single().P("StoredBytes"));
+                _out.WriteLine($"first backup: {full.TotalSeconds:0.0} s, {first.Output.Single().P("MBps")} MB/s, stored {stored}");
+                int cut = 0;
+                const int runs = 12;
+                var folder = Path.GetDirectoryName(good)!;
+                for (int i = 0; i < runs; i++)
+                {
+                    // cut points: two while connecting/probing/reading headers, the others spread over the stream
+                    var task = Task.Run(() => ps.Run(backup, Fleet.InventoryPath, d.Name, dest));
+                    if (i < 2) Thread.Sleep(150 + 250 * i);
+                    else
+                    {
+                        long at = stored * (i - 1) / (runs - 1);
+                        while (!task.IsCompleted && Directory.GetFiles(folder, "*.img.zst.partial").Sum(f => new FileInfo(f).Length) < at) Thread.Sleep(5);
+                    }
+                    bool finishedFirst = task.IsCompleted;
+                    d.StopSshd();
+                    d.StartSshd();
+                    var r = task.Result;
+                    _out.WriteLine($"run {i}: {(r.Errors.Count > 0 ? "cut: " + r.Errors[0] : finishedFirst ? "finished before the cut" : "survived the cut")}");
+                    if (r.Errors.Count > 0)
+                    {
+                        cut++;
+                        var e = Assert.Single(r.Errors);
+                        Assert.Contains(d.Name, e.ToString());
+                        Assert.Empty(r.Output);
+                    }
+                    else Assert.Equal("True", r.Output.Single().P("Verified"));
+                    // whatever happened: no temporary file left, and every image that looks complete is complete
+                    Assert.Empty(Directory.GetFiles(folder, "*.partial", new EnumerationOptions { AttributesToSkip = 0 }));
+                    foreach (var img in Directory.GetFiles(folder, "*.img.zst"))
+                        Assert.True(File.Exists(img.Replace(".img.zst", ".json")), $"run {i}: {img} has no manifest");
+                    var listed = ps.Run("Get-SdCardBackup -Destination $args[0]", dest).Output;
+                    Assert.All(listed, o => Assert.True(o.P("Verified") == "True", $"run {i}: {o.P("Path")} {o.P("Problem")}"));
+                }
+                Assert.True(cut >= runs - 3, $"only {cut} of {runs} runs were cut: the test did not exercise interruptions");
+                var t = Assert.Single(ps.Run("Test-SdCardBackup $args[0]", good).Output);
+                Assert.True(t.P("Passed") == "True", t.P("FailedChecks"));
+            }
+            finally { d.ExecOk("rm -f /home/pi/big.bin; sync"); }
         }
     }
 }
