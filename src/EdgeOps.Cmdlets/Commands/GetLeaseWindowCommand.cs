@@ -45,6 +45,9 @@ namespace EdgeOps.Commands
         /// <summary>IANA or Windows zone for StartLocal/EndLocal (and iCalendar floating times); default the local zone.</summary>
         [Parameter] public string TimeZone { get; set; }
 
+        /// <summary>Also save what was read (every device and booking) as an .ics file, for planning offline later.</summary>
+        [Parameter] public string SaveCalendar { get; set; }
+
         readonly List<object> _piped = new List<object>(); // LeaseReservation (engine type: never a field's declared type)
         int _pipedCount;
 
@@ -127,6 +130,16 @@ namespace EdgeOps.Commands
                 var piped = new CalendarData { Source = "pipeline" };
                 piped.Reservations.AddRange(_piped.Cast<LeaseReservation>());
                 data.Merge(piped);
+            }
+            if (!string.IsNullOrEmpty(SaveCalendar))
+            {
+                var path = GetUnresolvedProviderPathFromPSPath(SaveCalendar);
+                try { System.IO.File.WriteAllText(path, ICalendarWriter.Write(data, DateTimeOffset.UtcNow), new System.Text.UTF8Encoding(false)); }
+                catch (Exception e) when (e is System.IO.IOException || e is UnauthorizedAccessException)
+                {
+                    throw new EdgeOpsException("SaveCalendarFailed", "WriteError", $"-SaveCalendar '{path}': {e.Message}", e);
+                }
+                WriteVerbose($"Saved {data.Devices.Count} device(s) and {data.Reservations.Count} booking(s) to {path}.");
             }
             var query = new LeaseQuery
             {
