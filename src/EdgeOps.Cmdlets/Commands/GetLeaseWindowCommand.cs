@@ -115,6 +115,9 @@ namespace EdgeOps.Commands
                 ExpandFrom = rules.From - rules.MaxLease - TimeSpan.FromDays(1), ExpandTo = rules.To,
                 Timeout = TimeSpan.FromSeconds(TimeoutSec), Verbose = QueueVerbose,
             };
+            if (options.Keystone == null && Credential != null)
+                throw new EdgeOpsException("AuthUrlMissing", "InvalidArgument",
+                    "-Credential was given without -AuthUrl: give the Keystone v3 URL of the testbed (e.g. https://chi.edge.chameleoncloud.org:5000/v3), or set OS_AUTH_URL.");
             var calendars = Calendar ?? Array.Empty<string>();
             if (calendars.Length == 0 && _piped.Count == 0 && options.Keystone == null)
                 throw new EdgeOpsException("CalendarMissing", "InvalidArgument",

@@ -272,6 +272,16 @@ namespace EdgeOps.Tests.Leases
         }
 
         [Fact]
+        public void A_credential_without_a_Keystone_URL_is_refused_before_any_call()
+        {
+            var r = _ps.Run("try { Get-LeaseWindow -Calendar $blazar -Credential $cred } catch { $_ }");
+            var err = r.Output.Select(o => o.BaseObject).OfType<ErrorRecord>().Single();
+            Assert.StartsWith("AuthUrlMissing", err.FullyQualifiedErrorId);
+            Assert.Contains("-AuthUrl", err.Exception.Message);
+            Assert.Empty(_bed.Requests);
+        }
+
+        [Fact]
         public void A_token_Blazar_refuses_is_an_authentication_error()
         {
             _bed.RejectTokens = true;
