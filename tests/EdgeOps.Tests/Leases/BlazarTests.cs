@@ -235,6 +235,19 @@ namespace EdgeOps.Tests.Leases
         }
 
         [Fact]
+        public void A_terminated_lease_of_the_same_name_does_not_stop_a_new_one()
+        {
+            _bed.Leases.Add(new JsonObject { ["id"] = "old-lease", ["name"] = "serve_edge_again", ["status"] = "TERMINATED",
+                ["start_date"] = "2030-04-01T08:00:00.000000", ["end_date"] = "2030-04-01T09:55:00.000000", ["reservations"] = new JsonArray() });
+            var r = _ps.Run(Search + " -Device pi5-01 -First 1 | New-EdgeLease -Name serve_edge_again -AuthUrl $auth -Credential $cred");
+            Assert.Empty(r.Errors);
+            var lease = Assert.Single(r.Output);
+            Assert.True((bool)lease.Properties["Created"].Value);
+            Assert.NotEqual("old-lease", lease.Properties["Id"].Value);
+            Assert.Empty(_bed.Violations);
+        }
+
+        [Fact]
         public void WhatIf_sends_nothing()
         {
             var r = _ps.Run("New-EdgeLease -Name serve_edge_x -StartUtc '2030-05-06 08:00' -EndUtc '2030-05-06 09:55' -MachineName raspberrypi5 -AuthUrl $auth -Credential $cred -WhatIf");
