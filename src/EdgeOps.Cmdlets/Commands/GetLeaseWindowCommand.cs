@@ -45,6 +45,9 @@ namespace EdgeOps.Commands
         /// <summary>IANA or Windows zone for StartLocal/EndLocal (and iCalendar floating times); default the local zone.</summary>
         [Parameter] public string TimeZone { get; set; }
 
+        /// <summary>Also save what was read (every device and booking) as an .ics file, for planning offline later.</summary>
+        [Parameter] public string SaveCalendar { get; set; }
+
         readonly List<object> _piped = new List<object>(); // LeaseReservation (engine type: never a field's declared type)
         int _pipedCount;
 
@@ -112,6 +115,9 @@ namespace EdgeOps.Commands
                 ExpandFrom = rules.From - rules.MaxLease - TimeSpan.FromDays(1), ExpandTo = rules.To,
                 Timeout = TimeSpan.FromSeconds(TimeoutSec), Verbose = QueueVerbose,
             };
+            if (options.Keystone == null && Credential != null)
+                throw new EdgeOpsException("AuthUrlMissing", "InvalidArgument",
+                    "-Credential was given without -AuthUrl: give the Keystone v3 URL of the testbed (e.g. https://chi.edge.chameleoncloud.org:5000/v3), or set OS_AUTH_URL.");
             var calendars = Calendar ?? Array.Empty<string>();
             if (calendars.Length == 0 && _piped.Count == 0 && options.Keystone == null)
                 throw new EdgeOpsException("CalendarMissing", "InvalidArgument",
@@ -127,6 +133,16 @@ namespace EdgeOps.Commands
                 var piped = new CalendarData { Source = "pipeline" };
                 piped.Reservations.AddRange(_piped.Cast<LeaseReservation>());
                 data.Merge(piped);
+            }
+            if (!string.IsNullOrEmpty(SaveCalendar))
+            {
+                var path = GetUnresolvedProviderPathFromPSPath(SaveCalendar);
+                try { System.IO.File.WriteAllText(path, ICalendarWriter.Write(data, DateTimeOffset.UtcNow), new System.Text.UTF8Encoding(false)); }
+                catch (Exception e) when (e is System.IO.IOException || e is UnauthorizedAccessException)
+                {
+                    throw new EdgeOpsException("SaveCalendarFailed", "WriteError", $"-SaveCalendar '{path}': {e.Message}", e);
+                }
+                WriteVerbose($"Saved {data.Devices.Count} device(s) and {data.Reservations.Count} booking(s) to {path}.");
             }
             var query = new LeaseQuery
             {

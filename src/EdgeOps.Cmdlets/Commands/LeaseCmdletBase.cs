@@ -15,8 +15,7 @@ namespace EdgeOps.Commands
     public abstract class LeaseCmdletBase : PSCmdlet
     {
         /// <summary>Keystone v3 URL (https://host:5000/v3). With it, an http(s) -Calendar is a Blazar endpoint.</summary>
-        [Parameter(ValueFromPipelineByPropertyName = true)]
-        [Alias("OS_AUTH_URL")]
+        [Parameter]
         public string AuthUrl { get; set; }
 
         /// <summary>Application credential (user name = credential id, password = secret) or user name and password.</summary>

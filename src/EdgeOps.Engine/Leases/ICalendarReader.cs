@@ -59,6 +59,15 @@ namespace EdgeOps.Leases
             string defaultDevice = !string.IsNullOrEmpty(calName) ? calName : DeviceFromSource(source);
 
             var data = new CalendarData { Source = source };
+            // devices saved by Get-LeaseWindow -SaveCalendar (booked or not): name, uid, machine name, "unreservable"
+            foreach (var l in cal.All("X-EDGEOPS-DEVICE"))
+            {
+                var f = SplitUnescaped(l.Value, ',').Select(x => Unescape(x.Trim())).ToList();
+                string F(int i) => i < f.Count && f[i].Length > 0 ? f[i] : null;
+                if (F(0) == null && F(1) == null) continue;
+                data.Devices.Add(new LeaseDevice { Name = F(0) ?? F(1), Uid = F(1), MachineName = F(2), Reservable = F(3) != "unreservable" });
+            }
+            data.DevicesAuthoritative = data.Devices.Count > 0 && string.Equals(cal.Get("X-EDGEOPS-DEVICES-COMPLETE")?.Value?.Trim(), "TRUE", StringComparison.OrdinalIgnoreCase);
             var events = cal.Children.Where(c => c.Name == "VEVENT").ToList();
             // RECURRENCE-ID overrides, by UID: they replace one occurrence of the master event
             var overrides = events.Where(e => e.Get("RECURRENCE-ID") != null).ToList();
@@ -68,6 +77,7 @@ namespace EdgeOps.Leases
                 var ctx = $"{source} event {uid}";
                 TimeZoneInfo Zone(Line l) => ZoneOf(l, vtz, zoneCache, floating, ctx);
                 var device = FirstResource(ev.Get("RESOURCES")?.Value) ?? defaultDevice;
+                var deviceUid = ev.Get("X-EDGEOPS-DEVICE-UID")?.Value is string du && du.Trim().Length > 0 ? Unescape(du.Trim()) : null;
                 bool busy = !string.Equals(ev.Get("STATUS")?.Value?.Trim(), "CANCELLED", StringComparison.OrdinalIgnoreCase)
                          && !string.Equals(ev.Get("TRANSP")?.Value?.Trim(), "TRANSPARENT", StringComparison.OrdinalIgnoreCase);
 
@@ -94,7 +104,7 @@ namespace EdgeOps.Leases
 
                 if (ev.Get("RECURRENCE-ID") != null)
                 {
-                    if (busy) Add(data, device, start.Utc, endOf(start), uid, expandFrom, expandTo);
+                    if (busy) Add(data, device, deviceUid, start.Utc, endOf(start), uid, expandFrom, expandTo);
                     continue;
                 }
 
@@ -130,17 +140,17 @@ namespace EdgeOps.Leases
                     var s = w.Utc;
                     if (!seen.Add(s.UtcTicks)) continue;
                     if (excluded.Contains(s.UtcTicks) || excludedDates.Contains(w.Wall.Date)) continue;
-                    Add(data, device, s, endOf(w), uid, expandFrom, expandTo);
+                    Add(data, device, deviceUid, s, endOf(w), uid, expandFrom, expandTo);
                 }
             }
             return data;
         }
 
-        static void Add(CalendarData data, string device, DateTimeOffset s, DateTimeOffset e, string uid, DateTimeOffset from, DateTimeOffset to)
+        static void Add(CalendarData data, string device, string deviceUid, DateTimeOffset s, DateTimeOffset e, string uid, DateTimeOffset from, DateTimeOffset to)
         {
             if (e <= s) return;          // takes no time: not busy
             if (e < from || s > to) return; // outside the search: irrelevant
-            data.Reservations.Add(new LeaseReservation { Device = device, StartUtc = s, EndUtc = e, Label = uid });
+            data.Reservations.Add(new LeaseReservation { Device = device, DeviceUid = deviceUid, StartUtc = s, EndUtc = e, Label = uid });
         }
 
         static string FirstResource(string value)
