@@ -1,0 +1,91 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Management.Automation;
+using System.Threading;
+
+namespace EdgeOps.Commands
+{
+    /// <summary>Checks stored images: hashes, block map, partition table, filesystem headers, e2fsck -n.</summary>
+    [Cmdlet(VerbsDiagnostic.Test, "SdCardBackup")]
+    [OutputType(typeof(SdCardBackupTest))]
+    public sealed class TestSdCardBackupCommand : PSCmdlet
+    {
+        [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+        [Alias("FullName", "ImagePath")]
+        public string[] Path { get; set; }
+
+        [Parameter]
+        public string TempDirectory { get; set; }
+
+        readonly CancellationTokenSource _stop = new CancellationTokenSource();
+
+        protected override void ProcessRecord()
+        {
+            foreach (var p in Path)
+            {
+                var full = GetUnresolvedProviderPathFromPSPath(p);
+                var tempDir = string.IsNullOrEmpty(TempDirectory) ? null : GetUnresolvedProviderPathFromPSPath(TempDirectory);
+                var record = new ProgressRecord(1, "Testing SD-card backup", full);
+                object result;
+                try
+                {
+                    result = Backup.BackupVerifier.Test(full, tempDir, (done, total) => { }, _stop.Token);
+                }
+                catch (EdgeOpsException e)
+                {
+                    WriteError(new ErrorRecord(e, e.ErrorId, ErrorCategory.ObjectNotFound, full) { ErrorDetails = new ErrorDetails(e.Message) });
+                    continue;
+                }
+                record.RecordType = ProgressRecordType.Completed;
+                WriteProgress(record);
+                WriteObject(result);
+            }
+        }
+
+        protected override void StopProcessing() => _stop.Cancel();
+    }
+
+    /// <summary>Lists the images stored in a destination, per device, newest first.</summary>
+    [Cmdlet(VerbsCommon.Get, "SdCardBackup")]
+    [OutputType(typeof(SdCardBackupInfo))]
+    public sealed class GetSdCardBackupCommand : PSCmdlet
+    {
+        [Parameter(Mandatory = true, Position = 0)]
+        [ValidateNotNullOrEmpty]
+        public string Destination { get; set; }
+
+        [Parameter(Position = 1, ValueFromPipelineByPropertyName = true)]
+        [SupportsWildcards]
+        [Alias("Device", "DeviceName")]
+        public string[] ComputerName { get; set; }
+
+        [Parameter]
+        public SwitchParameter Latest { get; set; }
+
+        readonly HashSet<string> _seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        bool _any;
+
+        protected override void ProcessRecord()
+        {
+            _any = true;
+            Emit(ComputerName);
+        }
+
+        protected override void EndProcessing()
+        {
+            if (!_any) Emit(null);
+        }
+
+        void Emit(string[] names)
+        {
+            var dest = GetUnresolvedProviderPathFromPSPath(Destination);
+            var list = Backup.BackupListing.List(dest, names, Latest.IsPresent);
+            foreach (var info in list)
+            {
+                if (!_seen.Add(info.Path ?? "")) continue;
+                WriteObject(info);
+            }
+        }
+    }
+}
