@@ -32,11 +32,23 @@ namespace EdgeOps.Commands
         [ValidateSet("Auto", "Device", "Controller", IgnoreCase = true)]
         public string CompressOn { get; set; } = "Auto";
 
+        [Parameter]
+        [Credential]
+        public PSCredential StorageCredential { get; set; }
+
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string Endpoint { get; set; }
+
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string Region { get; set; }
+
         string _destination;
 
         protected override void BeginFleet(IReadOnlyList<EdgeDevice> devices)
         {
-            _destination = Destination.IndexOf("://", StringComparison.Ordinal) > 1 ? Destination : GetUnresolvedProviderPathFromPSPath(Destination);
+            _destination = StorageParameters.IsRemote(Destination) ? Destination : GetUnresolvedProviderPathFromPSPath(Destination);
         }
 
         protected override IEnumerable<object> ProcessDevice(IDeviceContext context)
@@ -48,6 +60,7 @@ namespace EdgeOps.Commands
                 Destination = _destination, DevicePath = DevicePath, StopService = StopService ?? new string[0],
                 Keep = Keep, KeepDaily = KeepDaily, KeepWeekly = KeepWeekly, KeepMonthly = KeepMonthly,
                 CompressionLevel = CompressionLevel, CompressOn = CompressOn,
+                Storage = StorageParameters.Build(StorageCredential, Endpoint, Region),
             });
         }
     }

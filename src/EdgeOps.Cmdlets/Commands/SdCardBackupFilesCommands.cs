@@ -63,6 +63,18 @@ namespace EdgeOps.Commands
         [Parameter]
         public SwitchParameter Latest { get; set; }
 
+        [Parameter]
+        [Credential]
+        public PSCredential StorageCredential { get; set; }
+
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string Endpoint { get; set; }
+
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string Region { get; set; }
+
         readonly HashSet<string> _seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         bool _any;
 
@@ -79,8 +91,14 @@ namespace EdgeOps.Commands
 
         void Emit(string[] names)
         {
-            var dest = GetUnresolvedProviderPathFromPSPath(Destination);
-            var list = Backup.BackupListing.List(dest, names, Latest.IsPresent);
+            var dest = StorageParameters.IsRemote(Destination) ? Destination : GetUnresolvedProviderPathFromPSPath(Destination);
+            System.Collections.Generic.List<SdCardBackupInfo> list;
+            try { list = Backup.BackupListing.List(dest, names, Latest.IsPresent, StorageParameters.Build(StorageCredential, Endpoint, Region)); }
+            catch (EdgeOpsException e)
+            {
+                ThrowTerminatingError(new ErrorRecord(e, e.ErrorId, InstallTorchWheelCommand.ParseCategory(e.Category), Destination) { ErrorDetails = new ErrorDetails(e.Message) });
+                return;
+            }
             foreach (var info in list)
             {
                 if (!_seen.Add(info.Path ?? "")) continue;

@@ -8,9 +8,14 @@ namespace EdgeOps.Backup
     /// <summary>Get-SdCardBackup's work: the images in a destination per device, newest first.</summary>
     public static class BackupListing
     {
-        public static List<SdCardBackupInfo> List(string destination, string[] devicePatterns, bool latestOnly)
+        public static List<SdCardBackupInfo> List(string destination, string[] devicePatterns, bool latestOnly, EdgeOps.Storage.StorageOptions storage = null)
         {
-            var store = BackupDestination.Open(destination);
+            using (var store = BackupDestination.Open(destination, storage))
+                return List(store, devicePatterns, latestOnly);
+        }
+
+        static List<SdCardBackupInfo> List(IBackupDestination store, string[] devicePatterns, bool latestOnly)
+        {
             var patterns = (devicePatterns ?? new string[0]).Where(p => !string.IsNullOrEmpty(p))
                 .Select(p => new Regex("^" + Regex.Escape(p).Replace("\\*", ".*").Replace("\\?", ".") + "$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)).ToList();
             var result = new List<SdCardBackupInfo>();

@@ -53,6 +53,28 @@ namespace EdgeOps.Backup
 
         public static long Total(IEnumerable<ByteRange> ranges) => ranges.Sum(r => r.Length);
 
+        /// <summary>The parts of <paramref name="ranges"/> not covered by <paramref name="remove"/> (both any order).</summary>
+        public static List<ByteRange> Subtract(IEnumerable<ByteRange> ranges, IEnumerable<ByteRange> remove)
+        {
+            var cut = Normalize(remove);
+            var result = new List<ByteRange>();
+            int j = 0;
+            foreach (var r in Normalize(ranges))
+            {
+                long s = r.Start;
+                while (j < cut.Count && cut[j].End <= s) j++;
+                int k = j;
+                while (k < cut.Count && cut[k].Start < r.End)
+                {
+                    if (cut[k].Start > s) result.Add(new ByteRange(s, cut[k].Start - s));
+                    s = Math.Max(s, cut[k].End);
+                    k++;
+                }
+                if (s < r.End) result.Add(new ByteRange(s, r.End - s));
+            }
+            return result;
+        }
+
         /// <summary>
         /// Groups sorted ranges into chunks: a chunk is read as one piece, its inner gaps (free space shorter
         /// than <paramref name="maxGap"/>) filled with zeros, and it never spans more than <paramref name="maxSpan"/>

@@ -18,7 +18,7 @@ namespace EdgeOps.Backup
     /// renamed into place only when complete and verified. The folder implementation is here; object stores
     /// (S3, Azure Blob) plug in behind the same members.
     /// </summary>
-    public interface IBackupDestination
+    public interface IBackupDestination : IDisposable
     {
         /// <summary>How the user wrote it, for messages.</summary>
         string Display { get; }
@@ -40,16 +40,26 @@ namespace EdgeOps.Backup
 
     public static class BackupDestination
     {
-        /// <summary>Opens a destination: a folder (local or a mounted network share).</summary>
-        public static IBackupDestination Open(string destination)
+        /// <summary>
+        /// Opens a destination: a folder (local or a mounted network share), s3://bucket/prefix, or an Azure Blob
+        /// container (az://container/prefix, or its https URL with a SAS token), through the storage layer.
+        /// </summary>
+        public static IBackupDestination Open(string destination, EdgeOps.Storage.StorageOptions storage = null, System.Threading.CancellationToken ct = default)
         {
             if (string.IsNullOrWhiteSpace(destination))
-                throw new EdgeOpsException("BackupDestinationMissing", "InvalidArgument", "-Destination is empty: give a folder.");
-            var scheme = destination.IndexOf("://", StringComparison.Ordinal);
-            if (scheme > 1)
-                throw new EdgeOpsException("BackupDestinationUnsupported", "InvalidArgument",
-                    $"-Destination '{destination}': {destination.Substring(0, scheme)}:// destinations are not available in this build; give a folder (a local path or a mounted network share).");
-            return new FolderDestination(destination);
+                throw new EdgeOpsException("BackupDestinationMissing", "InvalidArgument", "-Destination is empty: give a folder, s3://bucket/prefix or an Azure Blob container.");
+            switch (EdgeOps.Storage.ObjectStores.KindOf(destination, storage))
+            {
+                case "S3":
+                case "AzureBlob":
+                    return new ObjectStoreDestination(EdgeOps.Storage.ObjectStores.Open(destination, storage), ct);
+                case "Http":
+                    throw new EdgeOpsException("BackupDestinationReadOnly", "InvalidArgument",
+                        $"-Destination '{destination}' is a plain HTTP location, which is read-only: give a folder, s3://bucket/prefix or an Azure Blob container (with a SAS token or -StorageCredential).");
+                default:
+                    if (destination.StartsWith("file://", StringComparison.OrdinalIgnoreCase)) destination = new Uri(destination).LocalPath;
+                    return new FolderDestination(destination);
+            }
         }
 
         /// <summary>A device name as a folder/file name: path separators and control characters replaced.</summary>
@@ -106,6 +116,8 @@ namespace EdgeOps.Backup
             var p = PathOf(device, name);
             if (File.Exists(p)) File.Delete(p);
         }
+
+        public void Dispose() { }
 
         public IDisposable TryLock(string device)
         {

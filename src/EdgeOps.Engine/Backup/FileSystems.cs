@@ -141,7 +141,8 @@ namespace EdgeOps.Backup
     public static class Ext4Reader
     {
         const uint IncompatMetaBg = 0x10, IncompatExtents = 0x40, Incompat64Bit = 0x80, IncompatFlexBg = 0x200;
-        const uint RoCompatSparseSuper = 0x1, RoCompatBigalloc = 0x200;
+        const uint RoCompatSparseSuper = 0x1, RoCompatGdtCsum = 0x10, RoCompatBigalloc = 0x200, RoCompatMetadataCsum = 0x400;
+        const ushort InodeUninit = 0x1;
         const uint CompatJournal = 0x4, CompatSparseSuper2 = 0x200;
         const ushort BlockUninit = 0x2;
 
@@ -184,6 +185,10 @@ namespace EdgeOps.Backup
 
             // Blocks before the first group (the 1 KiB boot block of 1 KiB-block filesystems) and every group's own metadata.
             f.Used.Add(new ByteRange(0, (firstData + 1) * blockSize));
+            // With group checksums (uninit_bg, metadata_csum) the tail of an inode table past the group's last used
+            // inode is never read by the kernel or e2fsck (lazy init zeroes it): it is not kept.
+            bool itableUnusedValid = (roCompat & (RoCompatGdtCsum | RoCompatMetadataCsum)) != 0;
+            var unusedItable = new List<ByteRange>();
             var bitmapReads = new List<ByteRange>();
             var bitmapGroups = new List<long>();
             int bitmapBytes = (int)Math.Min(blockSize, (clustersPerGroup + 7) / 8);
@@ -198,6 +203,13 @@ namespace EdgeOps.Backup
                 f.Used.Add(new ByteRange(bb * blockSize, blockSize));
                 f.Used.Add(new ByteRange(ib * blockSize, blockSize));
                 f.Used.Add(new ByteRange(it * blockSize, itableBlocks * blockSize));
+                if (itableUnusedValid)
+                {
+                    long unused = Le.U16(gdt, o + 0x1C) | (descSize >= 64 ? (long)Le.U16(gdt, o + 0x32) << 16 : 0);
+                    long usedInodes = (flags & InodeUninit) != 0 ? 0 : Math.Max(0, inodesPerGroup - unused);
+                    long keepBlocks = (usedInodes * inodeSize + blockSize - 1) / blockSize;
+                    if (keepBlocks < itableBlocks) unusedItable.Add(new ByteRange((it + keepBlocks) * blockSize, (itableBlocks - keepBlocks) * blockSize));
+                }
                 if (HasSuperBackup(g, sb, compat, roCompat))
                     f.Used.Add(new ByteRange((firstData + g * blocksPerGroup) * blockSize, (1 + gdtBlocks + reservedGdt) * blockSize));
                 if ((flags & BlockUninit) == 0)
@@ -226,7 +238,7 @@ namespace EdgeOps.Backup
                     }
                 }
             }
-            f.Used = Ranges.Normalize(f.Used);
+            f.Used = Ranges.Subtract(f.Used, unusedItable);
             return f;
         }
 

@@ -63,11 +63,12 @@ namespace EdgeOps.Backup
         int _index;
         public long Position { get; private set; }
 
-        public ImageHasher(BlockMap map) { _map = map; }
+        readonly bool _hashWhole;
+        public ImageHasher(BlockMap map, bool hashWhole = true) { _map = map; _hashWhole = hashWhole; }
 
         public void Add(byte[] data, int offset, int count)
         {
-            _whole.AppendData(data, offset, count);
+            if (_hashWhole) _whole.AppendData(data, offset, count);
             int i = 0;
             while (i < count && _index < _map.Ranges.Count)
             {
@@ -92,10 +93,93 @@ namespace EdgeOps.Backup
         {
             if (Position != _map.ImageSize)
                 throw new InvalidDataException($"The image decompressed to {Position} bytes, not the {_map.ImageSize} bytes its block map describes.");
-            return Le.Hex(_whole.GetHashAndReset());
+            return _hashWhole ? Le.Hex(_whole.GetHashAndReset()) : null;
         }
 
         public void Dispose() { _whole.Dispose(); _range?.Dispose(); }
+    }
+
+    /// <summary>
+    /// The same hashes as <see cref="ImageHasher"/>, on two more threads: the whole-image sha256 and the per-range
+    /// sha256 of the block map run side by side on the decompressed buffers (a fixed set of buffers, reused).
+    /// </summary>
+    sealed class ParallelImageHasher : IDisposable
+    {
+        sealed class Item { public byte[] Buffer; public int Count; public int Refs; public bool Shared; }
+        static readonly byte[] s_zeros = new byte[BufferSize];
+        readonly BlockingCollection<Item> _whole = new BlockingCollection<Item>(8), _ranges = new BlockingCollection<Item>(8);
+        readonly BlockingCollection<byte[]> _free = new BlockingCollection<byte[]>();
+        readonly Task<string> _wholeTask;
+        readonly Task _rangeTask;
+        readonly ImageHasher _rangeHasher;
+        readonly CancellationToken _ct;
+        long _position;
+        public const int BufferSize = 1 << 20;
+
+        public ParallelImageHasher(BlockMap map, CancellationToken ct)
+        {
+            _ct = ct;
+            for (int i = 0; i < 12; i++) _free.Add(new byte[BufferSize]);
+            _rangeHasher = new ImageHasher(map, hashWhole: false);
+            _wholeTask = Task.Run(() =>
+            {
+                using (var h = IncrementalHash.CreateHash(HashAlgorithmName.SHA256))
+                {
+                    foreach (var it in _whole.GetConsumingEnumerable(ct)) { h.AppendData(it.Buffer, 0, it.Count); Release(it); }
+                    return Le.Hex(h.GetHashAndReset());
+                }
+            });
+            _rangeTask = Task.Run(() =>
+            {
+                foreach (var it in _ranges.GetConsumingEnumerable(ct)) { _rangeHasher.Add(it.Buffer, 0, it.Count); Release(it); }
+            });
+        }
+
+        void Release(Item it) { if (Interlocked.Decrement(ref it.Refs) == 0 && !it.Shared) _free.Add(it.Buffer); }
+
+        /// <summary>Adds <paramref name="count"/> zero bytes (free space between chunks) without decompressing anything.</summary>
+        public void AddZeros(long count)
+        {
+            while (count > 0)
+            {
+                int n = (int)Math.Min(count, BufferSize);
+                var it = new Item { Buffer = s_zeros, Count = n, Refs = 2, Shared = true };
+                _position += n;
+                _whole.Add(it, _ct);
+                _ranges.Add(it, _ct);
+                count -= n;
+            }
+        }
+
+        public long Position => _position;
+
+        /// <summary>A free buffer to fill; hand it back with <see cref="Add"/>.</summary>
+        public byte[] Rent() => _free.Take(_ct);
+
+        public void Add(byte[] buffer, int count)
+        {
+            if (count <= 0) { _free.Add(buffer); return; }
+            var it = new Item { Buffer = buffer, Count = count, Refs = 2 };
+            _position += count;
+            _whole.Add(it, _ct);
+            _ranges.Add(it, _ct);
+        }
+
+        /// <summary>Waits for both hashers; returns the image's sha256 (the map's ranges get theirs).</summary>
+        public string Finish()
+        {
+            _whole.CompleteAdding(); _ranges.CompleteAdding();
+            _rangeTask.GetAwaiter().GetResult();
+            _rangeHasher.Finish();
+            return _wholeTask.GetAwaiter().GetResult();
+        }
+
+        public void Dispose()
+        {
+            _whole.CompleteAdding(); _ranges.CompleteAdding();
+            try { Task.WaitAll(new Task[] { _wholeTask, _rangeTask }, 5000); } catch (AggregateException) { }
+            _rangeHasher.Dispose();
+        }
     }
 
     /// <summary>
@@ -121,16 +205,34 @@ namespace EdgeOps.Backup
         {
             _out = output; _chunkSpans = chunkSpans; _imageSize = map.ImageSize; _progress = rawProgress;
             _pipe = new BlockingPipe(ct);
+            // The verifier decompresses the device's frames (one per chunk, exactly the chunk's length each) and
+            // hashes them; the free space between chunks is hashed as zeros directly.
             _verifier = Task.Run(() =>
             {
                 try
                 {
-                    using (var hasher = new ImageHasher(map))
+                    using (var hasher = new ParallelImageHasher(map, ct))
                     using (var z = new ZstdSharp.DecompressionStream(_pipe, 1 << 20))
                     {
-                        var buf = new byte[1 << 20];
-                        int n;
-                        while ((n = z.Read(buf, 0, buf.Length)) > 0) hasher.Add(buf, 0, n);
+                        long pos = 0;
+                        foreach (var span in chunkSpans)
+                        {
+                            hasher.AddZeros(span.Start - pos);
+                            long left = span.Length;
+                            while (left > 0)
+                            {
+                                var buf = hasher.Rent();
+                                int n = ReadFull(z, buf, (int)Math.Min(buf.Length, left));
+                                if (n == 0) throw new InvalidDataException($"a compressed chunk ended {left} bytes early");
+                                hasher.Add(buf, n);
+                                left -= n;
+                                _progress?.Invoke(hasher.Position);
+                            }
+                            pos = span.End;
+                        }
+                        if (z.Read(new byte[1], 0, 1) != 0) throw new InvalidDataException("the compressed stream holds more than the plan");
+                        hasher.AddZeros(_imageSize - pos);
+                        _progress?.Invoke(hasher.Position);
                         return hasher.Finish();
                     }
                 }
@@ -139,14 +241,21 @@ namespace EdgeOps.Backup
             ZerosUpTo(chunkSpans.Count > 0 ? chunkSpans[0].Start : _imageSize);
         }
 
+        static int ReadFull(Stream s, byte[] buf, int want)
+        {
+            int total = 0, n;
+            while (total < want && (n = s.Read(buf, total, want - total)) > 0) total += n;
+            return total;
+        }
+
         public long StoredBytes => _stored;
         public int ChunksDone => _chunk;
 
-        void Emit(byte[] b, int o, int n)
+        void Emit(byte[] b, int o, int n, bool toVerifier = true)
         {
             _out.Write(b, o, n);
             _compressed.AppendData(b, o, n);
-            _pipe.Write(b, o, n);
+            if (toVerifier) _pipe.Write(b, o, n);
             _stored += n;
         }
 
@@ -157,10 +266,9 @@ namespace EdgeOps.Backup
             using (var ms = new MemoryStream())
             {
                 ZstdFrames.WriteZeros(ms, count);
-                Emit(ms.GetBuffer(), 0, (int)ms.Length);
+                Emit(ms.GetBuffer(), 0, (int)ms.Length, toVerifier: false);
             }
             _rawDone = end;
-            _progress?.Invoke(_rawDone);
         }
 
         public override void Write(byte[] buffer, int offset, int count)
@@ -175,7 +283,6 @@ namespace EdgeOps.Backup
                 {
                     _rawDone = _chunkSpans[_chunk].End;
                     _chunk++;
-                    _progress?.Invoke(_rawDone);
                     ZerosUpTo(_chunk < _chunkSpans.Count ? _chunkSpans[_chunk].Start : _imageSize);
                 }
             }

@@ -27,6 +27,8 @@ namespace EdgeOps.Backup
         public string CompressOn { get; set; } = "Auto";
         /// <summary>Time allowed for reading the card (large cards over slow links take long).</summary>
         public TimeSpan StreamTimeout { get; set; } = TimeSpan.FromHours(24);
+        /// <summary>Credentials and endpoint for s3:// and Azure Blob destinations.</summary>
+        public EdgeOps.Storage.StorageOptions Storage { get; set; }
     }
 
     /// <summary>
@@ -51,8 +53,8 @@ namespace EdgeOps.Backup
                 if (string.IsNullOrEmpty(svc) || !System.Text.RegularExpressions.Regex.IsMatch(svc, @"^[A-Za-z0-9][A-Za-z0-9@._:\\-]*$"))
                     throw new EdgeOpsException("InvalidServiceName", "InvalidArgument",
                         $"{name}: -StopService '{svc}' is not a service name (letters, digits, @ . _ : - \\).");
-            var store = BackupDestination.Open(req.Destination);
             var sw = Stopwatch.StartNew();
+            using (var store = BackupDestination.Open(req.Destination, req.Storage, ct))
             using (var gate = store.TryLock(name))
             {
                 if (gate == null)
@@ -86,7 +88,9 @@ namespace EdgeOps.Backup
                         // page cache of its own that writes through its partitions do not update.
                         t.Run(DeviceScripts.FlushBuffers(probe.DevicePath), CommandOptions.Root, ct).EnsureSuccess(name, "sync");
                         ctx.Verbose($"reading the partition table and filesystem headers of '{probe.DevicePath}' ({RateMeter.Human(probe.Size)})");
+                        var phase = Stopwatch.StartNew();
                         layout = CardLayout.Scan(new DeviceBlockSource(t, probe.DevicePath, ct), probe.Size);
+                        ctx.Verbose($"read the partition table and filesystem headers in {phase.Elapsed.TotalSeconds:0.00} s");
                         foreach (var fs in layout.FileSystems)
                             ctx.Verbose($"partition {fs.Partition}: {fs.Type} '{fs.Label}' {RateMeter.Human(fs.UsedBytes)} used{(fs.Note != null ? " (" + fs.Note + ")" : "")}");
                         facts = probe.Facts;
@@ -97,7 +101,9 @@ namespace EdgeOps.Backup
                             throw new EdgeOpsException("ZstdNotInstalled", "NotInstalled", $"{name}: -CompressOn Device needs zstd on the device: install zstd, or use -CompressOn Controller.");
                         compression = $"zstd -{req.CompressionLevel} ({(onDevice ? "on the device" : "on the controller")})";
                         ctx.Verbose($"streaming {RateMeter.Human(layout.MappedBytes)} of {RateMeter.Human(layout.ImageSize)}, compressed with {compression}");
+                        phase.Restart();
                         (hashes, stored) = Stream(ctx, t, store, names, probe, layout, map, onDevice, req);
+                        ctx.Verbose($"streamed and stored {RateMeter.Human(stored)} in {phase.Elapsed.TotalSeconds:0.00} s");
                     }
                     finally
                     {
@@ -105,8 +111,9 @@ namespace EdgeOps.Backup
                     }
 
                     // Verify what is on the destination: the stored bytes must be the ones that decoded to the image.
-                    ctx.Verbose("verifying the stored image");
+                    var verifyTime = Stopwatch.StartNew();
                     var onDisk = HashStored(store, name, names.TempImage, ct);
+                    ctx.Verbose($"verified the stored image in {verifyTime.Elapsed.TotalSeconds:0.00} s");
                     if (onDisk != hashes.compressed)
                         throw new EdgeOpsException("BackupVerifyFailed", "WriteError",
                             $"{name}: the image read back from '{store.Display}' differs from what was written (sha256 {onDisk} vs {hashes.compressed}); the previous backups are untouched.");

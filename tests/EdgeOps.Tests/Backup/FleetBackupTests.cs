@@ -227,5 +227,36 @@ namespace EdgeOps.Tests.Backup
             }
             finally { d.ExecOk("rm -f /home/pi/big.bin; sync"); }
         }
+
+        [FleetFact]
+        public void The_weekly_example_script_runs_under_the_projects_host()
+        {
+            var d = Fleet.Devices[0];
+            var inventory = Fleet.WriteInventory(Path.Combine(_root, "weekly fleet.yaml"), new[] { d });
+            var dest = Path.Combine(_root, "weekly dest");
+            var log = Path.Combine(_root, "backup log.csv");
+            var script = Path.Combine(Repo.Root, "examples", "weekly-backup.ps1");
+            // the host's -File passes arguments by position; -Command runs the script with named parameters
+            static string Q(string s) => "'" + s.Replace("'", "''") + "'";
+            string Command(string inv) => $"& {Q(script)} -Inventory {Q(inv)} -Destination {Q(dest)} -Keep 2 -Log {Q(log)}";
+            for (int week = 0; week < 3; week++)
+            {
+                var r = HostProcess.Run("dotnet", new[] { Repo.HostDll, "-Module", Repo.ModuleManifest, "-Command", Command(inventory) }, timeout: TimeSpan.FromMinutes(3));
+                Assert.True(r.exit == 0, r.stdout + r.stderr);
+                Assert.Contains(d.Name, r.stdout);
+            }
+            var lines = File.ReadAllLines(log);
+            Assert.Equal(4, lines.Length); // header + one line per run
+            Assert.All(lines.Skip(1), l => Assert.Contains($"\"{d.Name}\",True,", l));
+            Assert.EndsWith(".img.zst\",", lines[3]); // the third run removed the first image
+            using var ps = Session();
+            Assert.Equal(2, ps.Run("Get-SdCardBackup -Destination $args[0]", dest).Output.Count(o => o.P("Verified") == "True"));
+
+            // a device that fails (no sudo password for the password-sudo device) makes the script exit 1 and logs why
+            var both = Fleet.WriteInventory(Path.Combine(_root, "both.yaml"), Fleet.Devices);
+            var bad = HostProcess.Run("dotnet", new[] { Repo.HostDll, "-Module", Repo.ModuleManifest, "-Command", Command(both) }, timeout: TimeSpan.FromMinutes(3));
+            Assert.Equal(1, bad.exit);
+            Assert.Contains(File.ReadAllLines(log), l => l.Contains(Fleet.Devices[1].Name) && l.Contains("-SudoCredential"));
+        }
     }
 }
