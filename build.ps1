@@ -33,6 +33,11 @@ $target = Join-Path $PSScriptRoot "out/EdgeOps/$version"
 if (Test-Path $target) { Remove-Item $target -Recurse -Force }
 New-Item -ItemType Directory -Path $target -Force | Out-Null
 Copy-Item -Path ./out/module/EdgeOps/* -Destination $target -Recurse
+# The benchmark runner, self-contained per device platform, so a packaged module needs no .NET SDK to benchmark devices.
+foreach ($rid in 'linux-x64', 'linux-arm64') {
+    dotnet publish src/EdgeOps.Runner/EdgeOps.Runner.csproj -c Release -r $rid -o (Join-Path $target "runners/$rid") -nologo
+    if ($LASTEXITCODE) { throw "publishing the $rid benchmark runner failed ($LASTEXITCODE)" }
+}
 if (Get-ChildItem $target -Recurse -Filter System.Management.Automation.dll) { throw 'System.Management.Automation.dll must not ship' }
 Test-ModuleManifest (Join-Path $target EdgeOps.psd1) | Out-Null
 Write-Host "Packaged EdgeOps $version in $target"

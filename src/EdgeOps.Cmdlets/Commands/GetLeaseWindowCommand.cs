@@ -45,6 +45,9 @@ namespace EdgeOps.Commands
         /// <summary>IANA or Windows zone for StartLocal/EndLocal (and iCalendar floating times); default the local zone.</summary>
         [Parameter] public string TimeZone { get; set; }
 
+        /// <summary>Also save what was read (every device and booking) as an .ics file, for planning offline later.</summary>
+        [Parameter] public string SaveCalendar { get; set; }
+
         readonly List<object> _piped = new List<object>(); // LeaseReservation (engine type: never a field's declared type)
         int _pipedCount;
 
@@ -108,10 +111,13 @@ namespace EdgeOps.Commands
 
             var options = new CalendarOptions
             {
-                Keystone = KeystoneFrom(this), ResourceType = ResourceType, FloatingZone = zone,
+                Keystone = KeystoneLogin(), ResourceType = ResourceType, FloatingZone = zone,
                 ExpandFrom = rules.From - rules.MaxLease - TimeSpan.FromDays(1), ExpandTo = rules.To,
                 Timeout = TimeSpan.FromSeconds(TimeoutSec), Verbose = QueueVerbose,
             };
+            if (options.Keystone == null && Credential != null)
+                throw new EdgeOpsException("AuthUrlMissing", "InvalidArgument",
+                    "-Credential was given without -AuthUrl: give the Keystone v3 URL of the testbed (e.g. https://chi.edge.chameleoncloud.org:5000/v3), or set OS_AUTH_URL.");
             var calendars = Calendar ?? Array.Empty<string>();
             if (calendars.Length == 0 && _piped.Count == 0 && options.Keystone == null)
                 throw new EdgeOpsException("CalendarMissing", "InvalidArgument",
@@ -128,27 +134,25 @@ namespace EdgeOps.Commands
                 piped.Reservations.AddRange(_piped.Cast<LeaseReservation>());
                 data.Merge(piped);
             }
+            if (!string.IsNullOrEmpty(SaveCalendar))
+            {
+                var path = GetUnresolvedProviderPathFromPSPath(SaveCalendar);
+                try { System.IO.File.WriteAllText(path, ICalendarWriter.Write(data, DateTimeOffset.UtcNow), new System.Text.UTF8Encoding(false)); }
+                catch (Exception e) when (e is System.IO.IOException || e is UnauthorizedAccessException)
+                {
+                    throw new EdgeOpsException("SaveCalendarFailed", "WriteError", $"-SaveCalendar '{path}': {e.Message}", e);
+                }
+                WriteVerbose($"Saved {data.Devices.Count} device(s) and {data.Reservations.Count} booking(s) to {path}.");
+            }
             var query = new LeaseQuery
             {
                 Rules = rules, Devices = Device ?? Array.Empty<string>(), MachineNames = MachineName ?? Array.Empty<string>(),
                 AllOf = AllOf, First = First, Zone = zone, ZoneName = LeaseTime.ZoneName(TimeZone, zone),
             };
             var windows = LeasePlanner.Find(data, query, WriteVerbose);
+            if (windows.Count == 0)
+                WriteWarning($"No free {Duration} block ({rules.WindowLength:hh\\:mm} windows, starts every {Align}, {EndGuard} end guard) between {rules.From:yyyy-MM-dd HH:mm} and {rules.To:yyyy-MM-dd HH:mm} UTC. Search further (-Within), ask for less (-Duration), or include more devices.");
             foreach (var w in windows) WriteObject(w);
-        }
-
-
-        /// <summary>Keystone credentials from the common parameters, or null when -AuthUrl is not given.</summary>
-        internal static KeystoneCredentials KeystoneFrom(LeaseCmdletBase c)
-        {
-            if (string.IsNullOrWhiteSpace(c.AuthUrl)) return null;
-            var net = c.Credential?.GetNetworkCredential();
-            return new KeystoneCredentials
-            {
-                AuthUrl = c.AuthUrl.Trim(), Method = c.AuthMethod, UserName = c.Credential?.UserName, Secret = net?.Password,
-                ProjectId = c.ProjectId, ProjectName = c.ProjectName, UserDomainName = c.UserDomainName,
-                ProjectDomainName = c.ProjectDomainName, Region = c.Region,
-            };
         }
     }
 }

@@ -16,7 +16,7 @@ namespace EdgeOps.Commands
     /// Measures ONNX models with ONNX Runtime on each device (in-process for the local machine, by the runner on
     /// SSH devices): latency percentiles, throughput, model size, memory, precision, budgets, machine state.
     /// </summary>
-    [Cmdlet(VerbsLifecycle.Invoke, "EdgeBenchmark", DefaultParameterSetName = "Runs")]
+    [Cmdlet(VerbsLifecycle.Invoke, "EdgeBenchmark", DefaultParameterSetName = "Runs", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
     [OutputType(typeof(BenchmarkResult))]
     public sealed class InvokeEdgeBenchmarkCommand : EdgeDeviceCmdlet
     {

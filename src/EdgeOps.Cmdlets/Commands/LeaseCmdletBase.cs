@@ -15,8 +15,7 @@ namespace EdgeOps.Commands
     public abstract class LeaseCmdletBase : PSCmdlet
     {
         /// <summary>Keystone v3 URL (https://host:5000/v3). With it, an http(s) -Calendar is a Blazar endpoint.</summary>
-        [Parameter(ValueFromPipelineByPropertyName = true)]
-        [Alias("OS_AUTH_URL")]
+        [Parameter]
         public string AuthUrl { get; set; }
 
         /// <summary>Application credential (user name = credential id, password = secret) or user name and password.</summary>
@@ -89,6 +88,47 @@ namespace EdgeOps.Commands
 
         protected static ErrorCategory ParseCategory(string name) =>
             Enum.TryParse(name, out ErrorCategory c) ? c : ErrorCategory.NotSpecified;
+
+        /// <summary>
+        /// The Keystone login from the parameters, with the OpenStack RC variables as defaults (OS_AUTH_URL,
+        /// OS_APPLICATION_CREDENTIAL_ID/_SECRET or OS_USERNAME/OS_PASSWORD, OS_PROJECT_ID/_NAME, OS_USER_DOMAIN_NAME,
+        /// OS_PROJECT_DOMAIN_NAME, OS_REGION_NAME), as a testbed's downloaded openrc file sets them. Null: no -AuthUrl.
+        /// </summary>
+        protected EdgeOps.Leases.KeystoneCredentials KeystoneLogin()
+        {
+            string Env(string n) { var v = Environment.GetEnvironmentVariable(n); return string.IsNullOrWhiteSpace(v) ? null : v.Trim(); }
+            bool Bound(string n) => MyInvocation.BoundParameters.ContainsKey(n);
+            var authUrl = !string.IsNullOrWhiteSpace(AuthUrl) ? AuthUrl.Trim() : Env("OS_AUTH_URL");
+            if (authUrl == null) return null;
+            var c = new EdgeOps.Leases.KeystoneCredentials
+            {
+                AuthUrl = authUrl, Method = AuthMethod,
+                ProjectId = ProjectId ?? Env("OS_PROJECT_ID"), ProjectName = ProjectName ?? Env("OS_PROJECT_NAME"),
+                UserDomainName = Bound(nameof(UserDomainName)) ? UserDomainName : Env("OS_USER_DOMAIN_NAME") ?? UserDomainName,
+                ProjectDomainName = Bound(nameof(ProjectDomainName)) ? ProjectDomainName : Env("OS_PROJECT_DOMAIN_NAME") ?? ProjectDomainName,
+                Region = Region ?? Env("OS_REGION_NAME"),
+            };
+            if (Credential != null)
+            {
+                c.UserName = Credential.UserName;
+                c.Secret = Credential.GetNetworkCredential().Password;
+            }
+            else if (Env("OS_APPLICATION_CREDENTIAL_ID") != null && Env("OS_APPLICATION_CREDENTIAL_SECRET") != null && !Bound(nameof(AuthMethod)))
+            {
+                c.Method = "ApplicationCredential";
+                c.UserName = Env("OS_APPLICATION_CREDENTIAL_ID");
+                c.Secret = Environment.GetEnvironmentVariable("OS_APPLICATION_CREDENTIAL_SECRET");
+                WriteVerbose($"Keystone login from the environment: application credential {c.UserName} (OS_APPLICATION_CREDENTIAL_ID).");
+            }
+            else if (Env("OS_USERNAME") != null && Env("OS_PASSWORD") != null)
+            {
+                c.Method = "Password";
+                c.UserName = Env("OS_USERNAME");
+                c.Secret = Environment.GetEnvironmentVariable("OS_PASSWORD");
+                WriteVerbose($"Keystone login from the environment: user {c.UserName} (OS_USERNAME).");
+            }
+            return c;
+        }
 
         /// <summary>Unwraps PSObject so engine code sees the real value.</summary>
         protected static object Unwrap(object o) => o is PSObject p ? p.BaseObject : o;

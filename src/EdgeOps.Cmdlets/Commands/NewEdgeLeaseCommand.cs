@@ -39,6 +39,11 @@ namespace EdgeOps.Commands
         [Parameter(ValueFromPipelineByPropertyName = true)]
         public string MachineName { get; set; }
 
+        /// <summary>How many devices -Device/-DeviceUid list (from a window); 1: they are one name even if it has a comma.</summary>
+        [Parameter(ValueFromPipelineByPropertyName = true)]
+        [ValidateRange(1, 1000)]
+        public int DeviceCount { get; set; }
+
         /// <summary>The Blazar endpoint; bound from a window's Calendar. Not an http(s) URL: Keystone's catalog is used.</summary>
         [Parameter(ValueFromPipelineByPropertyName = true)]
         [Alias("Endpoint")]
@@ -66,13 +71,13 @@ namespace EdgeOps.Commands
             var request = new LeaseRequest
             {
                 Name = Name, StartUtc = start, EndUtc = end, ResourceType = ResourceType,
-                DeviceUids = Split(DeviceUid), DeviceNames = Split(Device), MachineName = MachineName,
+                DeviceUids = Split(DeviceUid, "DeviceUid"), DeviceNames = Split(Device, "Device"), MachineName = MachineName,
             };
             var props = request.ResourceProperties(); // validates that something is named
             var target = $"{Name}: {string.Join(" + ", props)} from {LeaseTime.FormatBlazarDate(start)} to {LeaseTime.FormatBlazarDate(end)} UTC";
             if (!ShouldProcess(target, "Create Blazar lease")) return;
 
-            var keystone = GetLeaseWindowCommand.KeystoneFrom(this)
+            var keystone = KeystoneLogin()
                 ?? throw new EdgeOpsException("AuthUrlMissing", "InvalidArgument",
                     $"Lease '{Name}': -AuthUrl (Keystone v3) and -Credential are needed to create a lease through Blazar.");
             var endpoint = CalendarLoader.IsUrl(Calendar) && !Calendar.Contains("; ") ? Calendar : null;
@@ -105,8 +110,17 @@ namespace EdgeOps.Commands
             return (BlazarClient)_client;
         }
 
-        static string[] Split(string s) =>
-            string.IsNullOrWhiteSpace(s) ? Array.Empty<string>() : s.Split(',').Select(x => x.Trim()).Where(x => x.Length > 0).ToArray();
+        /// <summary>An -AllOf window lists its devices comma-separated; DeviceCount says how many there are.</summary>
+        string[] Split(string s, string parameter)
+        {
+            if (string.IsNullOrWhiteSpace(s)) return Array.Empty<string>();
+            if (DeviceCount == 1) return new[] { s.Trim() };
+            var parts = s.Split(',').Select(x => x.Trim()).Where(x => x.Length > 0).ToArray();
+            if (DeviceCount > 1 && parts.Length != DeviceCount)
+                throw new EdgeOpsException("LeaseDeviceCountMismatch", "InvalidArgument",
+                    $"Lease '{Name}': -{parameter} '{s}' does not split into the {DeviceCount} devices -DeviceCount says (a name with a comma?). Give -DeviceUid with the uids instead.");
+            return parts;
+        }
 
         protected override void EndProcessing() => Dispose();
 

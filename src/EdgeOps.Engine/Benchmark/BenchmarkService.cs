@@ -58,6 +58,10 @@ namespace EdgeOps.Benchmark
             }
             else
             {
+                // The device keeps the runner and the models in its cache folder: a change, so -WhatIf and -Confirm apply.
+                if (!ctx.ShouldProcess(string.Join(", ", request.Models.Select(Path.GetFileName)),
+                        $"Benchmark with the runner (copied to {(string.IsNullOrEmpty(runnerDirectory) ? "~/.cache/edgeops" : runnerDirectory)} with the models when missing)"))
+                    return new List<BenchmarkResult>();
                 response = RemoteRunner.Measure(ctx, request, runnerDirectory, out var runnerHash);
                 measuredBy = "runner " + runnerHash.Substring(0, 12);
             }

@@ -162,12 +162,13 @@ namespace EdgeOps.Leases
             return data;
         }
 
-        /// <summary>The lease of this name in the project, or null: GET /v1/leases.</summary>
+        /// <summary>The live lease of this name in the project, or null: GET /v1/leases. A TERMINATED one doesn't count.</summary>
         public async Task<IDictionary<string, object>> FindLeaseAsync(string name, CancellationToken ct)
         {
             var list = await GetJsonAsync("leases", ct).ConfigureAwait(false);
             return (Json.Arr(list, "leases") ?? new List<object>()).OfType<IDictionary<string, object>>()
-                .FirstOrDefault(l => string.Equals(Json.Str(l, "name"), name, StringComparison.Ordinal));
+                .FirstOrDefault(l => string.Equals(Json.Str(l, "name"), name, StringComparison.Ordinal)
+                                  && !string.Equals(Json.Str(l, "status"), "TERMINATED", StringComparison.OrdinalIgnoreCase));
         }
 
         /// <summary>POST /v1/leases. Blazar's refusals become clear errors; a name taken meanwhile returns that lease.</summary>

@@ -33,10 +33,15 @@ namespace EdgeOps.Leases
                           || s.StartsWith("webcal://", StringComparison.OrdinalIgnoreCase) || s.StartsWith("webcals://", StringComparison.OrdinalIgnoreCase));
 
         /// <summary>Whether this value, with these options, means a Blazar endpoint.</summary>
-        public static bool IsBlazar(string calendar, CalendarOptions options) =>
-            options.Keystone != null && (string.IsNullOrEmpty(calendar)
-                || (IsUrl(calendar) && !calendar.StartsWith("webcal", StringComparison.OrdinalIgnoreCase)
-                    && !new Uri(calendar).AbsolutePath.EndsWith(".ics", StringComparison.OrdinalIgnoreCase)));
+        public static bool IsBlazar(string calendar, CalendarOptions options)
+        {
+            if (options.Keystone == null) return false;
+            if (string.IsNullOrEmpty(calendar)) return true;
+            if (!IsUrl(calendar) || calendar.StartsWith("webcal", StringComparison.OrdinalIgnoreCase)) return false;
+            if (!Uri.TryCreate(calendar, UriKind.Absolute, out var u))
+                throw new EdgeOpsException("InvalidCalendarUrl", "InvalidArgument", $"-Calendar '{calendar}' is not a valid URL.");
+            return !u.AbsolutePath.EndsWith(".ics", StringComparison.OrdinalIgnoreCase);
+        }
 
         public static async Task<CalendarData> LoadAsync(string calendar, CalendarOptions options, CancellationToken ct)
         {
@@ -55,9 +60,11 @@ namespace EdgeOps.Leases
             {
                 var url = calendar.StartsWith("webcal", StringComparison.OrdinalIgnoreCase) ? "https" + calendar.Substring(6) : calendar;
                 if (url.StartsWith("httpss", StringComparison.OrdinalIgnoreCase)) url = "https" + url.Substring(6);
+                if (!Uri.TryCreate(url, UriKind.Absolute, out var feed))
+                    throw new EdgeOpsException("InvalidCalendarUrl", "InvalidArgument", $"-Calendar '{calendar}' is not a valid URL.");
                 string text;
                 using (var http = Http.Create(options))
-                    text = await Http.GetTextAsync(http, new Uri(url), "the iCalendar feed", ct).ConfigureAwait(false);
+                    text = await Http.GetTextAsync(http, feed, "the iCalendar feed", ct).ConfigureAwait(false);
                 if (!LooksLikeICalendar(text))
                     throw new EdgeOpsException("CalendarNotICalendar", "InvalidData",
                         $"-Calendar '{calendar}' did not return an iCalendar feed (no BEGIN:VCALENDAR). For a Blazar endpoint give -AuthUrl and -Credential too.");

@@ -53,11 +53,21 @@ namespace EdgeOps.Leases
             var wrZone = cal.Get("X-WR-TIMEZONE")?.Value?.Trim();
             var floating = floatingZone ?? TimeZoneInfo.Utc;
             if (!string.IsNullOrEmpty(wrZone)) floating = LeaseTime.ResolveZone(wrZone, "Calendar X-WR-TIMEZONE");
-            var vtz = cal.Children.Where(c => c.Name == "VTIMEZONE").ToDictionary(
-                c => c.Get("TZID")?.Value ?? "", c => c.Get("X-LIC-LOCATION")?.Value, StringComparer.OrdinalIgnoreCase);
+            var vtz = new Dictionary<string, Component>(StringComparer.OrdinalIgnoreCase);
+            foreach (var c in cal.Children.Where(c => c.Name == "VTIMEZONE")) vtz[c.Get("TZID")?.Value?.Trim() ?? ""] = c;
+            var zoneCache = new Dictionary<string, TimeZoneInfo>(StringComparer.OrdinalIgnoreCase);
             string defaultDevice = !string.IsNullOrEmpty(calName) ? calName : DeviceFromSource(source);
 
             var data = new CalendarData { Source = source };
+            // devices saved by Get-LeaseWindow -SaveCalendar (booked or not): name, uid, machine name, "unreservable"
+            foreach (var l in cal.All("X-EDGEOPS-DEVICE"))
+            {
+                var f = SplitUnescaped(l.Value, ',').Select(x => Unescape(x.Trim())).ToList();
+                string F(int i) => i < f.Count && f[i].Length > 0 ? f[i] : null;
+                if (F(0) == null && F(1) == null) continue;
+                data.Devices.Add(new LeaseDevice { Name = F(0) ?? F(1), Uid = F(1), MachineName = F(2), Reservable = F(3) != "unreservable" });
+            }
+            data.DevicesAuthoritative = data.Devices.Count > 0 && string.Equals(cal.Get("X-EDGEOPS-DEVICES-COMPLETE")?.Value?.Trim(), "TRUE", StringComparison.OrdinalIgnoreCase);
             var events = cal.Children.Where(c => c.Name == "VEVENT").ToList();
             // RECURRENCE-ID overrides, by UID: they replace one occurrence of the master event
             var overrides = events.Where(e => e.Get("RECURRENCE-ID") != null).ToList();
@@ -65,8 +75,9 @@ namespace EdgeOps.Leases
             {
                 var uid = ev.Get("UID")?.Value ?? "(no UID)";
                 var ctx = $"{source} event {uid}";
-                TimeZoneInfo Zone(Line l) => ZoneOf(l, vtz, floating, ctx);
+                TimeZoneInfo Zone(Line l) => ZoneOf(l, vtz, zoneCache, floating, ctx);
                 var device = FirstResource(ev.Get("RESOURCES")?.Value) ?? defaultDevice;
+                var deviceUid = ev.Get("X-EDGEOPS-DEVICE-UID")?.Value is string du && du.Trim().Length > 0 ? Unescape(du.Trim()) : null;
                 bool busy = !string.Equals(ev.Get("STATUS")?.Value?.Trim(), "CANCELLED", StringComparison.OrdinalIgnoreCase)
                          && !string.Equals(ev.Get("TRANSP")?.Value?.Trim(), "TRANSPARENT", StringComparison.OrdinalIgnoreCase);
 
@@ -93,13 +104,13 @@ namespace EdgeOps.Leases
 
                 if (ev.Get("RECURRENCE-ID") != null)
                 {
-                    if (busy) Add(data, device, start.Utc, endOf(start), uid, expandFrom, expandTo);
+                    if (busy) Add(data, device, deviceUid, start.Utc, endOf(start), uid, expandFrom, expandTo);
                     continue;
                 }
 
                 var starts = new List<When>();
                 var rrule = ev.Get("RRULE");
-                if (rrule != null) starts.AddRange(Expand(start, rrule.Value, expandTo, ctx));
+                if (rrule != null) starts.AddRange(Expand(start, rrule.Value, expandFrom, expandTo, ctx));
                 else starts.Add(start);
                 foreach (var rd in ev.All("RDATE"))
                 {
@@ -129,17 +140,17 @@ namespace EdgeOps.Leases
                     var s = w.Utc;
                     if (!seen.Add(s.UtcTicks)) continue;
                     if (excluded.Contains(s.UtcTicks) || excludedDates.Contains(w.Wall.Date)) continue;
-                    Add(data, device, s, endOf(w), uid, expandFrom, expandTo);
+                    Add(data, device, deviceUid, s, endOf(w), uid, expandFrom, expandTo);
                 }
             }
             return data;
         }
 
-        static void Add(CalendarData data, string device, DateTimeOffset s, DateTimeOffset e, string uid, DateTimeOffset from, DateTimeOffset to)
+        static void Add(CalendarData data, string device, string deviceUid, DateTimeOffset s, DateTimeOffset e, string uid, DateTimeOffset from, DateTimeOffset to)
         {
             if (e <= s) return;          // takes no time: not busy
             if (e < from || s > to) return; // outside the search: irrelevant
-            data.Reservations.Add(new LeaseReservation { Device = device, StartUtc = s, EndUtc = e, Label = uid });
+            data.Reservations.Add(new LeaseReservation { Device = device, DeviceUid = deviceUid, StartUtc = s, EndUtc = e, Label = uid });
         }
 
         static string FirstResource(string value)
@@ -162,23 +173,80 @@ namespace EdgeOps.Leases
 
         // ---------------- values ----------------
 
-        static TimeZoneInfo ZoneOf(Line l, Dictionary<string, string> vtz, TimeZoneInfo floating, string ctx)
+        static TimeZoneInfo ZoneOf(Line l, Dictionary<string, Component> vtz, Dictionary<string, TimeZoneInfo> cache, TimeZoneInfo floating, string ctx)
         {
-            var tzid = l.Param("TZID");
+            var tzid = l.Param("TZID")?.Trim();
             if (string.IsNullOrEmpty(tzid)) return floating; // UTC values ('Z') ignore the zone
+            if (cache.TryGetValue(tzid, out var cached)) return cached;
+            TimeZoneInfo found = null;
             foreach (var candidate in ZoneCandidates(tzid, vtz))
-                if (TimeZoneConverter.TZConvert.TryGetTimeZoneInfo(candidate, out var tz)) return tz;
-            throw new EdgeOpsException("UnknownTimeZone", "InvalidData",
-                $"{ctx}: TZID '{tzid}' is not a time zone this machine knows (neither IANA nor Windows name). Export the calendar with standard zone names or in UTC.");
+                if (TimeZoneConverter.TZConvert.TryGetTimeZoneInfo(candidate, out var tz)) { found = tz; break; }
+            // a zone only the file defines (Outlook: "(UTC+01:00) Amsterdam, Berlin, ..."): its current rules
+            if (found == null && vtz.TryGetValue(tzid, out var def)) found = FromVTimeZone(tzid, def, ctx);
+            if (found == null)
+                throw new EdgeOpsException("UnknownTimeZone", "InvalidData",
+                    $"{ctx}: TZID '{tzid}' is not a time zone this machine knows (neither IANA nor Windows name) and the file does not define it. Export the calendar with standard zone names or in UTC.");
+            cache[tzid] = found;
+            return found;
         }
 
-        static IEnumerable<string> ZoneCandidates(string tzid, Dictionary<string, string> vtz)
+        static IEnumerable<string> ZoneCandidates(string tzid, Dictionary<string, Component> vtz)
         {
-            yield return tzid.Trim();
-            if (vtz.TryGetValue(tzid, out var location) && !string.IsNullOrEmpty(location)) yield return location.Trim();
+            yield return tzid;
+            var location = vtz.TryGetValue(tzid, out var c) ? c.Get("X-LIC-LOCATION")?.Value : null;
+            if (!string.IsNullOrEmpty(location)) yield return location.Trim();
             // "/mozilla.org/20050126_1/America/New_York", "/softwarestudio.org/Olson_20011030_5/America/New_York"
             var parts = tzid.Trim('/').Split('/');
             for (int i = 1; i < parts.Length; i++) yield return string.Join("/", parts.Skip(i));
+        }
+
+        /// <summary>
+        /// A zone from its VTIMEZONE: the latest STANDARD and DAYLIGHT observances, with yearly rules
+        /// (BYMONTH with BYDAY like 2SU or -1SU, or BYDAY with a BYMONTHDAY week such as 8..14) become the zone's rule
+        /// from their DTSTART on. Earlier history is not kept (bookings are about the present).
+        /// </summary>
+        static TimeZoneInfo FromVTimeZone(string tzid, Component def, string ctx)
+        {
+            Component Latest(string name) => def.Children.Where(c => c.Name == name)
+                .OrderBy(c => c.Get("DTSTART")?.Value ?? "", StringComparer.Ordinal).LastOrDefault();
+            var std = Latest("STANDARD");
+            var dst = Latest("DAYLIGHT");
+            if (std == null && dst == null) return null;
+            TimeSpan Offset(Component c, string prop)
+            {
+                var v = (c.Get(prop)?.Value ?? "").Trim();
+                var m = System.Text.RegularExpressions.Regex.Match(v, @"^([+-])(\d\d)(\d\d)(\d\d)?$");
+                if (!m.Success) throw new EdgeOpsException("InvalidICalendar", "InvalidData", $"{ctx}: VTIMEZONE '{tzid}' {c.Name} {prop} '{v}' is not an offset like +0100.");
+                var t = new TimeSpan(int.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture), int.Parse(m.Groups[3].Value, CultureInfo.InvariantCulture),
+                    m.Groups[4].Success ? int.Parse(m.Groups[4].Value, CultureInfo.InvariantCulture) : 0);
+                return m.Groups[1].Value == "-" ? -t : t;
+            }
+            var baseOffset = Offset(std ?? dst, "TZOFFSETTO");
+            if (std == null || dst == null)
+                return TimeZoneInfo.CreateCustomTimeZone(tzid, baseOffset, tzid, tzid);
+            var delta = Offset(dst, "TZOFFSETTO") - baseOffset;
+            TimeZoneInfo.TransitionTime Transition(Component c)
+            {
+                var start = ParseWhen(c.Get("DTSTART")?.Value ?? "", c.Get("DTSTART") ?? new Line { Name = "DTSTART", Value = "" }, TimeZoneInfo.Utc, ctx).Wall;
+                var rule = (c.Get("RRULE")?.Value ?? "").ToUpperInvariant();
+                var parts = rule.Split(';').Where(p => p.Contains("=")).ToDictionary(p => p.Substring(0, p.IndexOf('=')), p => p.Substring(p.IndexOf('=') + 1));
+                if (!parts.TryGetValue("FREQ", out var f) || f != "YEARLY" || !parts.TryGetValue("BYDAY", out var byDay))
+                    throw new EdgeOpsException("UnsupportedICalendar", "NotImplemented",
+                        $"{ctx}: VTIMEZONE '{tzid}' {c.Name} has no yearly BYDAY rule ('{rule}'); use a standard zone name (IANA or Windows) for TZID.");
+                int month = parts.TryGetValue("BYMONTH", out var bm) ? int.Parse(bm, CultureInfo.InvariantCulture) : start.Month;
+                var day = (DayOfWeek)Array.IndexOf(DayCodes, byDay.Substring(byDay.Length - 2));
+                var ord = byDay.Substring(0, byDay.Length - 2);
+                int week;
+                if (ord.Length > 0) { int o = int.Parse(ord, CultureInfo.InvariantCulture); week = o < 0 ? 5 : Math.Min(o, 5); }
+                else if (parts.TryGetValue("BYMONTHDAY", out var md)) week = Math.Min(5, (md.Split(',').Select(x => int.Parse(x, CultureInfo.InvariantCulture)).Min() + 6) / 7);
+                else throw new EdgeOpsException("UnsupportedICalendar", "NotImplemented", $"{ctx}: VTIMEZONE '{tzid}' {c.Name} rule '{rule}' names no week of the month.");
+                return TimeZoneInfo.TransitionTime.CreateFloatingDateRule(new DateTime(1, 1, 1).Add(start.TimeOfDay), month, week, day);
+            }
+            var rules = new[]
+            {
+                TimeZoneInfo.AdjustmentRule.CreateAdjustmentRule(DateTime.MinValue.Date, DateTime.MaxValue.Date, delta, Transition(dst), Transition(std)),
+            };
+            return TimeZoneInfo.CreateCustomTimeZone(tzid, baseOffset, tzid, tzid, tzid, rules);
         }
 
         static When ParseWhen(string value, Line line, TimeZoneInfo zone, string ctx)
@@ -233,7 +301,7 @@ namespace EdgeOps.Leases
 
         static readonly string[] DayCodes = { "SU", "MO", "TU", "WE", "TH", "FR", "SA" };
 
-        static IEnumerable<When> Expand(When start, string rule, DateTimeOffset expandTo, string ctx)
+        static IEnumerable<When> Expand(When start, string rule, DateTimeOffset expandFrom, DateTimeOffset expandTo, string ctx)
         {
             var parts = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
             foreach (var p in rule.Trim().Split(';').Where(p => p.Length > 0))
@@ -280,8 +348,23 @@ namespace EdgeOps.Leases
             if (count.HasValue && produced >= count.Value) yield break;
             var stopAt = until.HasValue && until.Value < expandTo ? until.Value : expandTo;
             long startTicks = start.Utc.UtcTicks;
-            for (long k = 0; k < 200000; k++)
+            // without COUNT, periods long before the search can't matter: jump close to it (a day early, for
+            // occurrences that began before and still run); with COUNT they must be counted from DTSTART
+            long k0 = 0;
+            if (!count.HasValue && expandFrom > start.Utc.AddDays(2))
             {
+                var gap = expandFrom.AddDays(-1) - start.Utc;
+                double step = freq == "MINUTELY" ? interval : freq == "HOURLY" ? 60.0 * interval : freq == "DAILY" ? 1440.0 * interval
+                            : freq == "WEEKLY" ? 7 * 1440.0 * interval : 0;
+                if (step > 0) k0 = Math.Max(0, (long)(gap.TotalMinutes / step) - 1);
+            }
+            const long MaxPeriods = 500000;
+            for (long k = k0; ; k++)
+            {
+                if (k - k0 >= MaxPeriods)
+                    throw new EdgeOpsException("UnsupportedICalendar", "LimitsExceeded",
+                        $"{ctx}: RRULE '{rule}' needs more than {MaxPeriods} steps to reach the search range; give a shorter range or export the calendar with expanded occurrences.");
+                if ((freq == "MONTHLY" && wall0.Year + k * interval / 12 > 9990) || (freq == "YEARLY" && wall0.Year + k * interval > 9990)) yield break;
                 var candidates = new List<DateTime>();
                 var exact = new List<DateTimeOffset>();
                 DateTime periodStart;

@@ -42,7 +42,7 @@ namespace EdgeOps.Leases
             }
 
             var groups = query.AllOf ? new List<List<LeaseDevice>> { devices } : devices.Select(d => new List<LeaseDevice> { d }).ToList();
-            var found = new List<(long start, int group)>();
+            var found = new List<Found>();
             int limit = query.First > 0 ? query.First : int.MaxValue;
             var starts = new List<long>();
             for (int g = 0; g < groups.Count; g++)
@@ -54,20 +54,30 @@ namespace EdgeOps.Leases
                 starts.Clear();
                 var arr = busy.ToArray();
                 WindowFinder.FreeStarts(arr, arr.Length, query.Rules, starts, limit);
-                foreach (var s in starts) found.Add((s, g));
+                foreach (var s in starts) found.Add(new Found { Start = s, Group = g });
             }
             // earliest first; ties in device order (devices are sorted by name)
-            found.Sort((a, b) => a.start != b.start ? a.start.CompareTo(b.start) : a.group.CompareTo(b.group));
+            found.Sort(FoundOrder.Instance);
             if (found.Count > limit) found.RemoveRange(limit, found.Count - limit);
 
             var length = query.Rules.WindowLength;
+            var durationText = length.ToString("c", CultureInfo.InvariantCulture);
             var results = new List<LeaseWindow>(found.Count);
+            // many devices share the same aligned starts: convert each distinct instant to the zone once
+            var zoneCache = new Dictionary<long, DateTimeOffset>();
+            DateTimeOffset Local(DateTimeOffset utc)
+            {
+                if (!zoneCache.TryGetValue(utc.UtcTicks, out var local)) zoneCache[utc.UtcTicks] = local = LeaseTime.InZone(utc, query.Zone);
+                return local;
+            }
             var labels = groups.Select(g => (
                 name: string.Join(",", g.Select(d => d.Name ?? d.Uid)),
                 uid: g.All(d => string.IsNullOrEmpty(d.Uid)) ? null : string.Join(",", g.Select(d => d.Uid ?? "")),
                 machine: string.Join(",", g.Select(d => d.MachineName).Where(m => !string.IsNullOrEmpty(m)).Distinct(StringComparer.OrdinalIgnoreCase)))).ToList();
-            foreach (var (start, group) in found)
+            foreach (var f in found)
             {
+                long start = f.Start;
+                int group = f.Group;
                 var s = new DateTimeOffset(start, TimeSpan.Zero);
                 var e = s + length;
                 var l = labels[group];
@@ -76,13 +86,21 @@ namespace EdgeOps.Leases
                     ComputerName = l.name, Device = l.name, DeviceUid = l.uid,
                     MachineName = l.machine.Length == 0 ? null : l.machine, DeviceCount = groups[group].Count,
                     StartUtc = s, EndUtc = e,
-                    StartLocal = LeaseTime.InZone(s, query.Zone), EndLocal = LeaseTime.InZone(e, query.Zone),
-                    TimeZone = query.ZoneName, Duration = length.ToString("c", CultureInfo.InvariantCulture),
+                    StartLocal = Local(s), EndLocal = Local(e),
+                    TimeZone = query.ZoneName, Duration = durationText,
                     DurationMinutes = length.TotalMinutes, Calendar = calendar.Source,
                 });
             }
             verbose?.Invoke($"{results.Count} window(s) of {length} on {groups.Count} {(query.AllOf ? "device group" : "device")}(s) between {query.Rules.From:u} and {query.Rules.To:u}.");
             return results;
+        }
+
+        struct Found { public long Start; public int Group; }
+
+        sealed class FoundOrder : IComparer<Found>
+        {
+            public static readonly FoundOrder Instance = new FoundOrder();
+            public int Compare(Found a, Found b) => a.Start != b.Start ? a.Start.CompareTo(b.Start) : a.Group.CompareTo(b.Group);
         }
 
         static IEnumerable<LeaseReservation> ReservationsOf(LeaseDevice d, Dictionary<string, List<LeaseReservation>> byKey)

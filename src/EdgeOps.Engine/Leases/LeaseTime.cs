@@ -82,7 +82,7 @@ namespace EdgeOps.Leases
                     s = s.Trim();
                     if (DateTimeOffset.TryParse(s, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var parsed))
                     {
-                        bool hasOffset = Regex.IsMatch(s, @"(Z|[+-]\d\d(:?\d\d)?)$", RegexOptions.IgnoreCase);
+                        bool hasOffset = Regex.IsMatch(s, @"\d:\d\d(:\d\d(\.\d+)?)?\s*(Z|GMT|UTC|[+-]\d\d(:?\d\d)?)$", RegexOptions.IgnoreCase);
                         if (hasOffset || floatingZone == null || floatingZone == TimeZoneInfo.Utc) return parsed.ToUniversalTime();
                         return FromWallClock(DateTime.SpecifyKind(parsed.DateTime, DateTimeKind.Unspecified), floatingZone);
                     }

@@ -38,7 +38,7 @@ namespace EdgeOps.Leases
             : t.TotalHours >= 1 && t.Ticks % TimeSpan.TicksPerHour == 0 ? $"{t.TotalHours:0.##}h" : $"{t.TotalMinutes:0.##}m";
 
         static void Fail(string parameter, string message) =>
-            throw new EdgeOpsException("InvalidLeaseWindowRule", "InvalidArgument", message) { Device = parameter };
+            throw new EdgeOpsException("InvalidLeaseWindowRule", "InvalidArgument", message);
     }
 
     /// <summary>

@@ -73,6 +73,42 @@ namespace EdgeOps.Tests.Leases
         }
 
         [Fact]
+        public void A_saved_calendar_gives_the_same_windows_offline()
+        {
+            var hostile = _bed.AddDevice("pi5 'lab' \"7\"; $(rm -rf ~) `x`, ünïcode", "uid-hostile;,\\", machine: "raspberrypi5");
+            _bed.Book(hostile, D.AddHours(11), D.AddHours(13));
+            var path = Path.Combine(Path.GetTempPath(), $"edgeops-saved-{Guid.NewGuid():N}.ics");
+            try
+            {
+                var online = _ps.Run(Search + " -MachineName raspberrypi5 -SaveCalendar $args[0] -Verbose", path);
+                Assert.Empty(online.Errors);
+                Assert.Contains(online.Verbose, v => v.Contains("Saved 5 device(s) and 3 booking(s)"));
+                var requests = _bed.Requests.Count;
+                var offline = _ps.Run("Get-LeaseWindow -Calendar $args[0] -From $from -To $to -MachineName raspberrypi5", path);
+                Assert.Empty(offline.Errors);
+                Assert.Equal(requests, _bed.Requests.Count); // no network
+                string Row(PSObject o) => $"{o.Properties["Device"].Value}|{o.Properties["DeviceUid"].Value}|{o.Properties["StartUtc"].Value}";
+                Assert.Equal(online.Output.Select(Row), offline.Output.Select(Row));
+                Assert.Contains(offline.Output, o => (string)o.Properties["Device"].Value == hostile["name"]!.ToString() && (string)o.Properties["DeviceUid"].Value == "uid-hostile;,\\");
+                // the saved device list is complete, as Blazar's was: an unknown name is still an error
+                var err = _ps.Run("try { Get-LeaseWindow -Calendar $args[0] -From $from -To $to -Device pi5-99 } catch { $_ }", path)
+                    .Output.Select(o => o.BaseObject).OfType<ErrorRecord>().Single();
+                Assert.StartsWith("LeaseDeviceNotFound", err.FullyQualifiedErrorId);
+                // a window of that device books that device, commas in its uid and all
+                var lease = _ps.Run("Get-LeaseWindow -Calendar $args[0] -From $from -To $to -Device $args[1] -First 1 | New-EdgeLease -Name serve_edge_h -AuthUrl $auth -Credential $cred", path, hostile["name"]!.ToString());
+                Assert.Empty(lease.Errors);
+                var posted = JsonNode.Parse(_bed.Requests.Single(q => q.method == "POST" && q.path == "/reservation/v1/leases").body)!;
+                Assert.Equal("[\"==\", \"$uid\", \"uid-hostile;,\\\\\"]", Assert.Single(posted["reservations"]!.AsArray())!["resource_properties"]!.GetValue<string>());
+                Assert.Empty(_bed.Violations);
+                // and Ical.Net reads the file too
+                var events = Ical.Net.Calendar.Load(File.ReadAllText(path))!.Events;
+                Assert.Equal(3, events.Count);
+                Assert.Contains(events, e => e.Resources.Contains(hostile["name"]!.ToString()));
+            }
+            finally { File.Delete(path); }
+        }
+
+        [Fact]
         public void AllOf_finds_windows_free_on_every_listed_device_at_once()
         {
             var r = _ps.Run(Search + " -Device 'pi5-0[12]' -AllOf");
@@ -90,6 +126,34 @@ namespace EdgeOps.Tests.Leases
             Assert.Equal(new[] { ("nano-01", 8), ("nano-01", 9) }, Hours(r));
             Assert.Contains(_bed.Requests, q => q.path == "/reservation/v1/devices/allocations");
             Assert.Empty(_bed.Violations);
+        }
+
+        [Fact]
+        public void An_openrc_environment_is_used_when_no_login_is_given()
+        {
+            var vars = new Dictionary<string, string?>
+            {
+                ["OS_AUTH_URL"] = _bed.AuthUrl, ["OS_APPLICATION_CREDENTIAL_ID"] = _bed.AppCredId,
+                ["OS_APPLICATION_CREDENTIAL_SECRET"] = _bed.AppCredSecret, ["OS_REGION_NAME"] = "CHI@Edge",
+            };
+            try
+            {
+                foreach (var kv in vars) Environment.SetEnvironmentVariable(kv.Key, kv.Value);
+                // the design's example, as written: a Blazar URL, a machine name, a duration and a horizon
+                var r = _ps.Run("Get-LeaseWindow -Calendar $blazar -MachineName raspberrypi5 -Duration 2h -Within 7d -Verbose");
+                Assert.Empty(r.Errors);
+                Assert.NotEmpty(r.Output);
+                Assert.Contains(r.Verbose, v => v.Contains("OS_APPLICATION_CREDENTIAL_ID"));
+                Assert.DoesNotContain(r.Verbose, v => v.Contains(_bed.AppCredSecret));
+                var auth = JsonNode.Parse(_bed.Requests.First().body)!;
+                Assert.Equal(_bed.AppCredId, auth["auth"]!["identity"]!["application_credential"]!["id"]!.GetValue<string>());
+                Assert.All(r.Output, o => Assert.True((DateTimeOffset)o.Properties["StartUtc"].Value >= DateTimeOffset.UtcNow.AddMinutes(-1)));
+                Assert.Empty(_bed.Violations);
+            }
+            finally
+            {
+                foreach (var kv in vars) Environment.SetEnvironmentVariable(kv.Key, null);
+            }
         }
 
         [Fact]
@@ -155,6 +219,35 @@ namespace EdgeOps.Tests.Leases
         }
 
         [Fact]
+        public void An_AllOf_window_becomes_one_lease_with_a_reservation_per_device()
+        {
+            var r = _ps.Run(Search + " -Device 'pi5-0[12]' -AllOf -First 1 | New-EdgeLease -Name serve_edge_pair -AuthUrl $auth -Credential $cred");
+            Assert.Empty(r.Errors);
+            Assert.Empty(_bed.Violations);
+            var lease = Assert.Single(r.Output);
+            Assert.Equal("pi5-01,pi5-02", lease.Properties["Device"].Value);
+            var body = JsonNode.Parse(_bed.Requests.Single(q => q.method == "POST" && q.path == "/reservation/v1/leases").body)!;
+            Assert.Equal(new[] { "[\"==\", \"$uid\", \"8f1c9a44-uid-01\"]", "[\"==\", \"$uid\", \"8f1c9a44-uid-02\"]" },
+                body["reservations"]!.AsArray().Select(x => x!["resource_properties"]!.GetValue<string>()));
+            Assert.Equal("2030-05-06 15:00", body["start_date"]!.GetValue<string>());
+            Assert.Equal(2, _bed.Allocations["1"].Count);
+            Assert.Equal(2, _bed.Allocations["2"].Count);
+        }
+
+        [Fact]
+        public void A_terminated_lease_of_the_same_name_does_not_stop_a_new_one()
+        {
+            _bed.Leases.Add(new JsonObject { ["id"] = "old-lease", ["name"] = "serve_edge_again", ["status"] = "TERMINATED",
+                ["start_date"] = "2030-04-01T08:00:00.000000", ["end_date"] = "2030-04-01T09:55:00.000000", ["reservations"] = new JsonArray() });
+            var r = _ps.Run(Search + " -Device pi5-01 -First 1 | New-EdgeLease -Name serve_edge_again -AuthUrl $auth -Credential $cred");
+            Assert.Empty(r.Errors);
+            var lease = Assert.Single(r.Output);
+            Assert.True((bool)lease.Properties["Created"].Value);
+            Assert.NotEqual("old-lease", lease.Properties["Id"].Value);
+            Assert.Empty(_bed.Violations);
+        }
+
+        [Fact]
         public void WhatIf_sends_nothing()
         {
             var r = _ps.Run("New-EdgeLease -Name serve_edge_x -StartUtc '2030-05-06 08:00' -EndUtc '2030-05-06 09:55' -MachineName raspberrypi5 -AuthUrl $auth -Credential $cred -WhatIf");
@@ -189,6 +282,16 @@ namespace EdgeOps.Tests.Leases
             Assert.Equal(ErrorCategory.PermissionDenied, err.CategoryInfo.Category);
             Assert.Contains("maximum lease duration of 604800 seconds", err.Exception.Message);
             Assert.Empty(_bed.Violations);
+        }
+
+        [Fact]
+        public void A_credential_without_a_Keystone_URL_is_refused_before_any_call()
+        {
+            var r = _ps.Run("try { Get-LeaseWindow -Calendar $blazar -Credential $cred } catch { $_ }");
+            var err = r.Output.Select(o => o.BaseObject).OfType<ErrorRecord>().Single();
+            Assert.StartsWith("AuthUrlMissing", err.FullyQualifiedErrorId);
+            Assert.Contains("-AuthUrl", err.Exception.Message);
+            Assert.Empty(_bed.Requests);
         }
 
         [Fact]

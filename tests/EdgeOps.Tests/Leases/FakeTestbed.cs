@@ -271,7 +271,7 @@ namespace EdgeOps.Tests.Leases
             if (end <= start) return (400, BlazarError(400, "The end_date must be later than the start_date."), none, null);
             if (b!["reservations"] is not JsonArray reservations || reservations.Count == 0) return Violation("Blazar: lease without reservations");
             if (b["events"] is not JsonArray) Violations.Enqueue("Blazar: lease without an events list");
-            if (Leases.Any(l => l["name"]!.GetValue<string>() == name))
+            if (Leases.Any(l => l["name"]!.GetValue<string>() == name && l["status"]!.GetValue<string>() != "TERMINATED"))
                 return (409, BlazarError(409, $"The lease with name: {name} already exists"), none, null);
             var seconds = (long)(end - start).TotalSeconds;
             if (seconds > MaxLeaseSeconds)

@@ -184,6 +184,21 @@ namespace EdgeOps.Tests.Leases
         }
 
         [Fact]
+        public void A_long_running_minutely_series_is_expanded_only_near_the_search()
+        {
+            var text = Ics("UID:m\nDTSTART:20100101T000000Z\nDURATION:PT1M\nRRULE:FREQ=MINUTELY;INTERVAL=10",
+                           "UID:y\nDTSTART:20100301T120000Z\nDURATION:PT1H\nRRULE:FREQ=YEARLY");
+            var from = new DateTimeOffset(2025, 1, 1, 0, 0, 0, TimeSpan.Zero);
+            var r = ICalendarReader.Parse(text, "m.ics", TimeZoneInfo.Utc, from, from.AddDays(1)).Reservations;
+            var minutely = r.Where(x => x.Label == "m").ToList();
+            Assert.Equal(145, minutely.Count); // 00:00 .. next 00:00 every 10 minutes
+            Assert.Equal(from, minutely.Min(x => x.StartUtc));
+            Assert.DoesNotContain(r, x => x.Label == "y"); // March: outside the day searched
+            var march = ICalendarReader.Parse(text, "m.ics", TimeZoneInfo.Utc, new DateTimeOffset(2031, 3, 1, 0, 0, 0, TimeSpan.Zero), new DateTimeOffset(2031, 3, 2, 0, 0, 0, TimeSpan.Zero)).Reservations;
+            Assert.Equal(new DateTimeOffset(2031, 3, 1, 12, 0, 0, TimeSpan.Zero), march.Single(x => x.Label == "y").StartUtc);
+        }
+
+        [Fact]
         public void Resources_name_the_device_else_the_calendar_name_else_the_file()
         {
             var text = Ics("UID:a\nDTSTART:20250601T100000Z\nDTEND:20250601T120000Z\nRESOURCES:pi5-07\\, lab,camera",
@@ -225,6 +240,33 @@ namespace EdgeOps.Tests.Leases
             // an all-day event with no zone is floating: the observer's whole day (here Berlin, +02:00)
             Assert.Equal(new DateTimeOffset(2025, 7, 3, 22, 0, 0, TimeSpan.Zero), r[3].StartUtc);
             Assert.Equal(TimeSpan.FromDays(1), r[3].EndUtc - r[3].StartUtc);
+        }
+
+        static string VTimeZone(string tzid, string stdFrom, string stdTo, string stdRule, string stdTime, string dstRule, string dstTime) =>
+            $"BEGIN:VTIMEZONE\r\nTZID:{tzid}\r\n" +
+            $"BEGIN:STANDARD\r\nDTSTART:16010101T{stdTime}\r\nTZOFFSETFROM:{stdFrom}\r\nTZOFFSETTO:{stdTo}\r\nRRULE:{stdRule}\r\nEND:STANDARD\r\n" +
+            $"BEGIN:DAYLIGHT\r\nDTSTART:16010101T{dstTime}\r\nTZOFFSETFROM:{stdTo}\r\nTZOFFSETTO:{stdFrom}\r\nRRULE:{dstRule}\r\nEND:DAYLIGHT\r\nEND:VTIMEZONE\r\n";
+
+        [Theory]
+        [InlineData("(UTC+01:00) Amsterdam, Berlin, Bern, Rome, Stockholm, Vienna", "Europe/Berlin", "+0200", "+0100",
+            "FREQ=YEARLY;BYDAY=-1SU;BYMONTH=10", "030000", "FREQ=YEARLY;BYDAY=-1SU;BYMONTH=3", "020000")]
+        [InlineData("Eastern Time (Outlook 2003)", "America/New_York", "-0400", "-0500",
+            "FREQ=YEARLY;BYDAY=1SU;BYMONTH=11", "020000", "FREQ=YEARLY;BYMONTH=3;BYMONTHDAY=8,9,10,11,12,13,14;BYDAY=SU", "020000")]
+        [InlineData("AUS Eastern", "Australia/Sydney", "+1100", "+1000",
+            "FREQ=YEARLY;BYDAY=1SU;BYMONTH=4", "030000", "FREQ=YEARLY;BYDAY=1SU;BYMONTH=10", "020000")]
+        public void A_zone_only_the_file_defines_follows_its_VTIMEZONE_rules(string tzid, string real, string dstOffset, string stdOffset,
+            string stdRule, string stdTime, string dstRule, string dstTime)
+        {
+            // every day of 2025 at 01:30, 02:30 and 12:00 local: the file's zone and the real zone agree
+            string Calendar(string zone, string? definition) =>
+                "BEGIN:VCALENDAR\r\nVERSION:2.0\r\n" + definition +
+                string.Concat(new[] { "013000", "023000", "120000" }.Select((t, i) =>
+                    $"BEGIN:VEVENT\r\nUID:{i}\r\nDTSTART;TZID=\"{zone}\":20250101T{t}\r\nDURATION:PT30M\r\nRRULE:FREQ=DAILY;COUNT=365\r\nEND:VEVENT\r\n")) +
+                "END:VCALENDAR\r\n";
+            var mine = ICalendarReader.Parse(Calendar(tzid, VTimeZone(tzid, dstOffset, stdOffset, stdRule, stdTime, dstRule, dstTime)), "outlook.ics", TimeZoneInfo.Utc, From, To).Reservations;
+            var truth = ICalendarReader.Parse(Calendar(real, null), "iana.ics", TimeZoneInfo.Utc, From, To).Reservations;
+            Assert.InRange(truth.Count, 3 * 365 - 3, 3 * 365);
+            Assert.Equal(truth.Select(r => (r.StartUtc, r.EndUtc)), mine.Select(r => (r.StartUtc, r.EndUtc)));
         }
 
         [Theory]

@@ -128,6 +128,12 @@ namespace EdgeOps.Tests.Leases
             Assert.Equal(new DateTimeOffset(local).ToUniversalTime(), LeaseTime.ToUtc(local, TimeZoneInfo.Utc, "x"));
             Assert.Equal(new DateTimeOffset(2025, 3, 10, 14, 0, 0, TimeSpan.Zero), LeaseTime.ParseBlazarDate("2025-03-10T14:00:00.000000"));
             Assert.Equal("2025-03-10 14:00", LeaseTime.FormatBlazarDate(new DateTimeOffset(2025, 3, 10, 16, 0, 0, TimeSpan.FromHours(2))));
+            // text without an offset, read in a given zone (a date alone is midnight there, not an offset of -10 hours)
+            var ny = LeaseTime.ResolveZone("America/New_York");
+            Assert.Equal(new DateTimeOffset(2025, 3, 10, 4, 0, 0, TimeSpan.Zero), LeaseTime.ToUtc("2025-03-10", ny, "x"));
+            Assert.Equal(new DateTimeOffset(2025, 3, 10, 18, 0, 0, TimeSpan.Zero), LeaseTime.ToUtc("2025-03-10 14:00", ny, "x"));
+            Assert.Equal(new DateTimeOffset(2025, 3, 10, 14, 0, 0, TimeSpan.Zero), LeaseTime.ToUtc("2025-03-10 14:00Z", ny, "x"));
+            Assert.Equal(new DateTimeOffset(2025, 3, 10, 12, 0, 0, TimeSpan.Zero), LeaseTime.ToUtc("2025-03-10T14:00:00+02:00", ny, "x"));
             var e = Assert.Throws<EdgeOpsException>(() => LeaseTime.ToUtc("next tuesday", TimeZoneInfo.Utc, "line 3 Start"));
             Assert.Contains("line 3 Start", e.Message);
         }

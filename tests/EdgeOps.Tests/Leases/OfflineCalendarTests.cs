@@ -113,6 +113,18 @@ namespace EdgeOps.Tests.Leases
         }
 
         [Fact]
+        public void No_window_is_a_warning_that_says_what_to_change()
+        {
+            var csv = Write("full.csv", "Device,Start,End\npi5-01,2030-05-06 06:00,2030-05-06 17:00\n");
+            var r = _ps.Run("Get-LeaseWindow -Calendar $args[0] -From $from -To $to -Device pi5-01", csv);
+            Assert.Empty(r.Output);
+            Assert.Empty(r.Errors);
+            var w = Assert.Single(r.Warnings);
+            Assert.Contains("No free 2h block", w);
+            Assert.Contains("-Within", w);
+        }
+
+        [Fact]
         public void Missing_files_and_objects_without_times_are_refused()
         {
             var r = _ps.Run("try { Get-LeaseWindow -Calendar $args[0] } catch { $_ }", Path.Combine(_dir, "nope.ics"));
