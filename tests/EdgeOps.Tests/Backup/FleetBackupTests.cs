@@ -236,12 +236,13 @@ namespace EdgeOps.Tests.Backup
             var dest = Path.Combine(_root, "weekly dest");
             var log = Path.Combine(_root, "backup log.csv");
             var script = Path.Combine(Repo.Root, "examples", "weekly-backup.ps1");
-            // the host's -File passes arguments by position; -Command runs the script with named parameters
+            // -File as the systemd unit runs it; -Command for the failing run
             static string Q(string s) => "'" + s.Replace("'", "''") + "'";
             string Command(string inv) => $"& {Q(script)} -Inventory {Q(inv)} -Destination {Q(dest)} -Keep 2 -Log {Q(log)}";
             for (int week = 0; week < 3; week++)
             {
-                var r = HostProcess.Run("dotnet", new[] { Repo.HostDll, "-Module", Repo.ModuleManifest, "-Command", Command(inventory) }, timeout: TimeSpan.FromMinutes(3));
+                var r = HostProcess.Run("dotnet", new[] { Repo.HostDll, "-Module", Repo.ModuleManifest, "-File", script,
+                    "-Inventory", inventory, "-Destination", dest, "-Keep", "2", "-Log", log }, timeout: TimeSpan.FromMinutes(3));
                 Assert.True(r.exit == 0, r.stdout + r.stderr);
                 Assert.Contains(d.Name, r.stdout);
             }
