@@ -95,6 +95,12 @@ print ""ok\n"";
         const string Probe = @"dev={0}
 rootsrc=$(findmnt -n -o SOURCE / 2>/dev/null | head -n1)
 rootdisk=
+if [ -n ""$rootsrc"" ] && [ ! -b ""$rootsrc"" ]; then
+  # /dev/root and the like: the root's device numbers name it in sysfs
+  mm=$(findmnt -n -o MAJ:MIN / 2>/dev/null | head -n1 | tr -d ' ')
+  sp=$(readlink -f ""/sys/dev/block/$mm"" 2>/dev/null || true)
+  if [ -n ""$mm"" ] && [ -n ""$sp"" ] && [ -e ""$sp/dev"" ]; then rootsrc=/dev/$(basename ""$sp""); fi
+fi
 if [ -n ""$rootsrc"" ] && [ -b ""$rootsrc"" ]; then
   pk=$(lsblk -ndo PKNAME ""$rootsrc"" 2>/dev/null | head -n1)
   if [ -n ""$pk"" ]; then rootdisk=/dev/$pk; else rootdisk=$(readlink -f ""$rootsrc""); fi

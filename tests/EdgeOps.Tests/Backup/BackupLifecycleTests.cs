@@ -180,6 +180,13 @@ namespace EdgeOps.Tests.Backup
             Assert.Contains("RestoreTargetTooSmall", Assert.Single(small.Errors).FullyQualifiedErrorId);
             var notBlock = ps.Run("Restore-SdCard -Path $args[0] -DevicePath $args[1] -Confirm:$false", path, tiny.ImagePath);
             Assert.Contains("RestoreTargetNotBlockDevice", Assert.Single(notBlock.Errors).FullyQualifiedErrorId);
+            // hostile device paths are data, never shell text
+            var marker = Path.Combine(_root, "pwned");
+            var hostile = ps.Run("Backup-SdCard -DevicePath $args[0] -Destination $args[1]", $"/dev/x'; touch {marker}; echo '$(touch {marker})`touch {marker}`", dest);
+            Assert.Equal("SdCardNotFound", Assert.Single(hostile.Errors).FullyQualifiedErrorId.Split(',')[0]);
+            var hostileRestore = ps.Run("Restore-SdCard -Path $args[0] -DevicePath $args[1] -Confirm:$false", path, $"/dev/y\"; touch {marker} #");
+            Assert.Single(hostileRestore.Errors);
+            Assert.False(File.Exists(marker));
             var whatIf = ps.Run("Restore-SdCard -Path $args[0] -DevicePath $args[1] -WhatIf", path, card.Loop!);
             Assert.Empty(whatIf.Errors); Assert.Empty(whatIf.Output);
 
