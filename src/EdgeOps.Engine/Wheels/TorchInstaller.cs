@@ -108,7 +108,8 @@ sys.stdout.write('wheel=%s\n' % final)
 ";
 
         // mkdir the device's wheel folder and list the wheels in it
-        const string ListScript = "mkdir -p -- \"$1\" && cd -- \"$1\" && for f in *.whl; do [ -f \"$f\" ] && printf '%s\\n' \"$f\"; done; exit 0";
+        // (a folder that cannot be made, e.g. a root-owned ~/.cache, fails here with mkdir's own message)
+        const string ListScript = "mkdir -p -- \"$1\" && cd -- \"$1\" || exit 1; for f in *.whl; do [ -f \"$f\" ] && printf '%s\\n' \"$f\"; done; exit 0";
         const string HashScript = "cd -- \"$1\" && shift && sha256sum -- \"$@\"";
 
         public static TorchWheelResult Install(IDeviceContext ctx, WheelSource source, WheelCache cache, TorchInstallOptions o)

@@ -27,7 +27,7 @@ namespace EdgeOps.Tests.Benchmark
             var models = Samples();
             var bad = fleet.Devices[1];
             // The runner's default home on this device is a filesystem that refuses to run programs.
-            bad.ExecOk("mkdir -p /home/pi/.cache && mount -t tmpfs -o noexec,size=256m,mode=0755 tmpfs /home/pi/.cache && chown 1000:1000 /home/pi/.cache");
+            bad.ExecOk("su pi -c 'mkdir -p /home/pi/.cache' && mount -t tmpfs -o noexec,size=256m,mode=0755 tmpfs /home/pi/.cache && chown 1000:1000 /home/pi/.cache");
             try
             {
                 using var ps = new PowerShellSession();
