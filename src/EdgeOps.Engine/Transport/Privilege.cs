@@ -44,8 +44,9 @@ namespace EdgeOps.Transport
         public static string KillGroup(int pgid, bool sudo, bool isRoot, NetworkCredential sudoCredential, out byte[] stdinPrefix)
         {
             stdinPrefix = null;
-            // dash's kill has no "--": a negative number after the signal is the process group.
-            var kill = Sh.Script("kill -TERM {0} 2>/dev/null; sleep 0.3; kill -KILL {0} 2>/dev/null; true", "-" + pgid).Text;
+            // `env kill`: the external kill (procps). With sudo this runs under `sh -c`, and dash's builtin kill
+            // rejects both `--` and a negative (process group) operand, so the group would survive.
+            var kill = Sh.Script("env kill -TERM -- {0} 2>/dev/null; sleep 0.3; env kill -KILL -- {0} 2>/dev/null; true", "-" + pgid).Text;
             if (!sudo || isRoot) return kill;
             if (sudoCredential != null && sudoCredential.Password.Length > 0)
             {

@@ -201,6 +201,9 @@ namespace EdgeOps.Transport
             options = options ?? CommandOptions.Default;
             bool passwordless = SudoWithoutPassword(options, ct);
             var text = Privilege.Build(command, options, Device, IsRoot, _options.SudoCredential, out var prefix, passwordless);
+            // No input: the command reads end-of-file, as with `ssh -n`, instead of waiting forever on a stdin nobody
+            // writes (SSH.NET sends no EOF for an input stream closed before anything was written).
+            if (prefix == null && stdin == null) text = "exec </dev/null; " + text;
             var sw = Stopwatch.StartNew();
             SshCommand cmd = null;
             IAsyncResult ar = null;

@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using Xunit;
 
 namespace EdgeOps.Tests.Fleet;
@@ -23,19 +22,4 @@ public sealed class FleetTheoryAttribute : TheoryAttribute
     {
         if (Skip == null && FleetRequirements.SkipReason is { } reason) Skip = reason;
     }
-}
-
-public static class FleetRequirements
-{
-    [DllImport("libc", EntryPoint = "geteuid")]
-    static extern uint GetEuid();
-
-    public static bool IsRoot => OperatingSystem.IsLinux() && GetEuid() == 0;
-
-    public static bool IsCI => string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase);
-
-    /// <summary>Why fleet tests cannot run here, or null when they can (or must: CI).</summary>
-    public static string? SkipReason =>
-        IsRoot || IsCI ? null
-        : "The simulated fleet needs root (loop devices, mounts, namespaces, sshd): run the tests as root (sudo ./test.sh). Under CI=true these tests fail instead of skipping.";
 }

@@ -284,7 +284,7 @@ public sealed class SimulatedFleet : IDisposable
 
     /// <summary>
     /// Writes an inventory (format of src/EdgeOps.Engine/Fleet/Inventory.cs) for the given devices (default: all),
-    /// with the given known_hosts file (default: the pre-filled one) and identity (default: the ed25519 key).
+    /// with the given known_hosts file (default: the pre-filled one) and identity (default: the ed25519 key; "": none).
     /// </summary>
     public string WriteInventory(string path, IEnumerable<SimulatedDevice>? devices = null, string? knownHostsFile = null,
                                  string? identityFile = null, Func<SimulatedDevice, IEnumerable<(string key, string value)>>? extra = null)
@@ -294,7 +294,7 @@ public sealed class SimulatedFleet : IDisposable
         sb.Append("defaults:\n");
         sb.Append("  user: pi\n");
         sb.Append($"  port: {Port}\n");
-        sb.Append($"  identityFile: {Y(identityFile ?? KeyPath("ed25519"))}\n");
+        if (identityFile != "") sb.Append($"  identityFile: {Y(identityFile ?? KeyPath("ed25519"))}\n");
         sb.Append($"  knownHostsFile: {Y(knownHostsFile ?? KnownHostsPath)}\n");
         sb.Append("devices:\n");
         foreach (var d in devices ?? _devices)
@@ -469,7 +469,7 @@ public sealed class SimulatedDevice
     /// <summary>Plain known_hosts lines for this device's current host keys.</summary>
     public IEnumerable<string> HostKeyLines()
     {
-        var host = Port == 22 ? Address : $"[{Address}]:{Port}";
+        var host = KnownHostsName;
         foreach (var f in new[] { "ssh_host_ed25519_key.pub", "ssh_host_ecdsa_key.pub" })
         {
             var p = HostPath("/etc/ssh/" + f);
@@ -478,6 +478,26 @@ public sealed class SimulatedDevice
             yield return $"{host} {parts[0]} {parts[1]}";
         }
     }
+
+    /// <summary>The name known_hosts files use for this device: address, or [address]:port.</summary>
+    public string KnownHostsName => Port == 22 ? Address : $"[{Address}]:{Port}";
+
+    /// <summary>SHA256 fingerprints of the device's current host keys, by key type (ssh-ed25519, ecdsa-sha2-nistp256).</summary>
+    public IReadOnlyDictionary<string, string> HostKeyFingerprints()
+    {
+        var r = new Dictionary<string, string>();
+        foreach (var line in HostKeyLines())
+        {
+            var parts = line.Split(' ');
+            using var sha = System.Security.Cryptography.SHA256.Create();
+            r[parts[1]] = "SHA256:" + Convert.ToBase64String(sha.ComputeHash(Convert.FromBase64String(parts[2]))).TrimEnd('=');
+        }
+        return r;
+    }
+
+    /// <summary>Number of SSH connections pi has open to the device (one sshd session process each).</summary>
+    public int SshSessionCount() =>
+        ExecOk("ps -eo args | grep -c '^sshd: pi@' || true").Trim() is var n && int.TryParse(n, out var c) ? c : -1;
 
     public bool PortOpen()
     {

@@ -1,0 +1,210 @@
+using EdgeOps.Tests.Infrastructure;
+using Xunit;
+
+namespace EdgeOps.Tests.Fleet;
+
+/// <summary>known_hosts checking (unknown, accepted, changed, hashed) and every way to log in, against real sshd.</summary>
+[Collection(FleetCollection.Name)]
+public class HostKeyAndAuthTests
+{
+    readonly FleetFixture _f;
+    public HostKeyAndAuthTests(FleetFixture f) { _f = f; }
+
+    const string TestAll = "Get-EdgeDevice -Inventory $args[0] | Test-EdgeDevice -ConnectTimeout 10";
+
+    [FleetFact]
+    public void Unknown_host_is_refused_without_AcceptNewHostKey_and_recorded_with_it()
+    {
+        var fleet = _f.Fleet;
+        var kh = fleet.NewKnownHostsPath();
+        var inv = fleet.WriteInventory(fleet.TempFile("inv.yaml"), knownHostsFile: kh);
+        using var ps = new PowerShellSession();
+
+        var refused = ps.Run(TestAll, inv);
+        Assert.Empty(refused.Output);
+        Assert.Equal(fleet.Devices.Count, refused.Errors.Count);
+        Assert.All(refused.Errors, e => Assert.Equal("SshHostKeyUnknown", e.Id()));
+        Assert.Equal(fleet.Devices.Select(d => d.Name).OrderBy(n => n), refused.Errors.Select(e => e.Target()).OrderBy(n => n));
+        Assert.All(refused.Errors, e => Assert.Contains("-AcceptNewHostKey", e.ToString()));
+        Assert.False(File.Exists(kh), "nothing may be recorded without -AcceptNewHostKey");
+
+        var accepted = ps.Run(TestAll + " -AcceptNewHostKey", inv);
+        Assert.Empty(accepted.Errors);
+        Assert.All(accepted.Output, o => Assert.Equal("Accepted", o.P("HostKey")));
+        var lines = File.ReadAllLines(kh).Where(l => l.Trim().Length > 0).ToList();
+        Assert.Equal(fleet.Devices.Count, lines.Count);
+        Assert.All(lines, l => Assert.StartsWith("|1|", l));      // recorded hashed, as HashKnownHosts does
+        foreach (var o in accepted.Output)
+        {
+            var d = fleet.Devices.Single(x => x.Name == o.P("ComputerName"));
+            Assert.Contains(o.P("HostKeyFingerprint"), d.HostKeyFingerprints().Values);
+        }
+
+        // recorded means known: a new session (new connections) trusts them without the switch
+        EdgeOps.Transport.TransportFactory.CloseAll();
+        var again = ps.Run(TestAll, inv);
+        Assert.Empty(again.Errors);
+        Assert.All(again.Output, o => Assert.Equal("Trusted", o.P("HostKey")));
+        // and OpenSSH agrees with what was written
+        foreach (var d in fleet.Devices)
+            Assert.Equal(0, HostProcess.Run("ssh-keygen", new[] { "-F", d.KnownHostsName, "-f", kh }).exit);
+    }
+
+    [FleetFact]
+    public void Hashed_known_hosts_entries_are_honoured()
+    {
+        var fleet = _f.Fleet;
+        var kh = fleet.WriteKnownHosts(fleet.TempFile("known_hosts"));
+        HostProcess.Run("ssh-keygen", new[] { "-H", "-f", kh }).EnsureOk("ssh-keygen -H");
+        var text = File.ReadAllText(kh);
+        Assert.DoesNotContain(fleet.Devices[0].Address, text);
+        Assert.Contains("|1|", text);
+        var inv = fleet.WriteInventory(fleet.TempFile("inv.yaml"), knownHostsFile: kh);
+        using var ps = new PowerShellSession();
+        var r = ps.Run(TestAll, inv);
+        Assert.Empty(r.Errors);
+        Assert.All(r.Output, o => Assert.Equal("Trusted", o.P("HostKey")));
+    }
+
+    [FleetFact]
+    public void A_changed_key_in_known_hosts_is_refused_even_with_AcceptNewHostKey()
+    {
+        var fleet = _f.Fleet;
+        var (victim, other) = (fleet.Devices[0], fleet.Devices[2]);
+        // known_hosts says the victim's address has the other device's keys
+        var kh = fleet.TempFile("known_hosts");
+        File.WriteAllLines(kh, other.HostKeyLines().Select(l => victim.KnownHostsName + l[l.IndexOf(' ')..]));
+        var inv = fleet.WriteInventory(fleet.TempFile("inv.yaml"), new[] { victim }, knownHostsFile: kh);
+        var before = File.ReadAllText(kh);
+        using var ps = new PowerShellSession();
+        foreach (var extra in new[] { "", " -AcceptNewHostKey" })
+        {
+            var r = ps.Run(TestAll + extra, inv);
+            Assert.Empty(r.Output);
+            var e = Assert.Single(r.Errors);
+            Assert.Equal("SshHostKeyChanged", e.Id());
+            Assert.Equal(victim.Name, e.Target());
+            var msg = e.ToString();
+            Assert.Contains("HOST KEY CHANGED", msg);
+            Assert.Contains(victim.HostKeyFingerprints().Values, fp => msg.Contains(fp));   // the key now offered
+            Assert.Contains(other.HostKeyFingerprints().Values, fp => msg.Contains(fp));    // the key on record
+            Assert.Equal(before, File.ReadAllText(kh));                                      // nothing overwritten
+        }
+    }
+
+    [FleetFact]
+    public void A_reinstalled_device_with_new_host_keys_is_refused()
+    {
+        var fleet = _f.Fleet;
+        var d = fleet.Devices[2];
+        using var ps = new PowerShellSession();
+        var inv = fleet.WriteInventory(fleet.TempFile("inv.yaml"), new[] { d });
+        Assert.Empty(ps.Run(TestAll, inv).Errors);   // known and pooled before the "re-install"
+        var oldFps = d.HostKeyFingerprints();
+        d.ExecOk("rm -rf /root/hostkeys.bak && mkdir /root/hostkeys.bak && cp -a /etc/ssh/ssh_host_* /root/hostkeys.bak/");
+        try
+        {
+            d.RegenerateHostKeys();
+            d.StopSshd(); d.StartSshd();
+            var newFps = d.HostKeyFingerprints();
+            Assert.NotEqual(oldFps["ssh-ed25519"], newFps["ssh-ed25519"]);
+            var r = ps.Run(TestAll + " -AcceptNewHostKey", inv);
+            Assert.Empty(r.Output);
+            var e = Assert.Single(r.Errors);
+            Assert.Equal("SshHostKeyChanged", e.Id());
+            Assert.Contains(newFps.Values, fp => e.ToString().Contains(fp));
+            Assert.Contains("ssh-keygen -R", e.ToString());
+        }
+        finally
+        {
+            d.ExecOk("cp -a /root/hostkeys.bak/. /etc/ssh/ && rm -rf /root/hostkeys.bak");
+            d.StopSshd(); d.StartSshd();
+        }
+        Assert.Empty(ps.Run(TestAll, inv).Errors);
+    }
+
+    [FleetTheory]
+    [InlineData("ed25519")]
+    [InlineData("ecdsa")]
+    [InlineData("rsa")]
+    public void Each_key_type_logs_in(string kind)
+    {
+        var fleet = _f.Fleet;
+        var d = fleet.Devices[0];
+        var inv = fleet.WriteInventory(fleet.TempFile("inv.yaml"), new[] { d }, identityFile: fleet.KeyPath(kind));
+        using var ps = new PowerShellSession();
+        var r = ps.Run("Get-EdgeDevice -Inventory $args[0] | Invoke-EdgeCommand -Command 'echo $SSH_CONNECTION'", inv);
+        Assert.Empty(r.Errors);
+        var port = Assert.Single(r.Output).P("Stdout").Split(' ')[1];    // the client port of this very connection
+        var fp = HostProcess.Run("ssh-keygen", new[] { "-lf", fleet.KeyPath(kind) + ".pub" }).EnsureOk("ssh-keygen -l").stdout.Split(' ')[1];
+        var log = d.ExecOk("cat /var/log/sshd.log");
+        Assert.Contains(log.Split('\n'), l => l.Contains("Accepted publickey for pi") && l.Contains($"port {port} ") && l.Contains(fp));
+    }
+
+    [FleetFact]
+    public void A_passphrase_key_needs_the_passphrase_in_Credential()
+    {
+        var fleet = _f.Fleet;
+        var inv = fleet.WriteInventory(fleet.TempFile("inv.yaml"), new[] { fleet.Devices[0] }, identityFile: fleet.KeyPath("ed25519-passphrase"));
+        using var ps = new PowerShellSession();
+        ps.Set("good", FleetTestKit.Credential("pi", fleet.KeyPassphrase));
+        ps.Set("bad", FleetTestKit.Credential("pi", "wrong passphrase"));
+
+        var none = ps.Run("Get-EdgeDevice -Inventory $args[0] | Test-EdgeDevice", inv);
+        Assert.Equal("SshKeyPassphraseRequired", Assert.Single(none.Errors).Id());
+        Assert.Contains("-Credential", none.Errors[0].ToString());
+
+        var bad = ps.Run("Get-EdgeDevice -Inventory $args[0] | Test-EdgeDevice -Credential $bad", inv);
+        var e = Assert.Single(bad.Errors);
+        Assert.Equal("SshKeyPassphraseIncorrect", e.Id());
+        Assert.Contains(fleet.Devices[0].Name, e.ToString());
+        Assert.DoesNotContain("wrong passphrase", bad.AllText);
+
+        var good = ps.Run("Get-EdgeDevice -Inventory $args[0] | Test-EdgeDevice -Credential $good", inv);
+        Assert.Empty(good.Errors);
+        Assert.Equal("True", Assert.Single(good.Output).P("Authenticated"));
+    }
+
+    [FleetFact]
+    public void Password_login_with_Credential_and_a_clear_error_for_a_wrong_password()
+    {
+        var fleet = _f.Fleet;
+        var d = fleet.Devices[1];
+        var inv = fleet.WriteInventory(fleet.TempFile("inv.yaml"), new[] { d }, identityFile: "");
+        using var ps = new PowerShellSession();
+        ps.Set("good", FleetTestKit.Credential("pi", fleet.PiPassword));
+        ps.Set("bad", FleetTestKit.Credential("pi", "wrong password"));
+
+        var bad = ps.Run("Get-EdgeDevice -Inventory $args[0] | Test-EdgeDevice -Credential $bad -Verbose", inv);
+        var e = Assert.Single(bad.Errors);
+        Assert.Equal("SshAuthenticationFailed", e.Id());
+        Assert.Equal(d.Name, e.Target());
+        Assert.Contains("'pi'", e.ToString());
+        Assert.DoesNotContain("wrong password", bad.AllText);
+
+        var good = ps.Run("Get-EdgeDevice -Inventory $args[0] | Invoke-EdgeCommand -Credential $good -Command 'echo $SSH_CONNECTION' -Verbose", inv);
+        Assert.Empty(good.Errors);
+        var port = Assert.Single(good.Output).P("Stdout").Split(' ')[1];
+        Assert.Contains(d.ExecOk("cat /var/log/sshd.log").Split('\n'), l => l.Contains("Accepted password for pi") && l.Contains($"port {port} "));
+        Assert.DoesNotContain(fleet.PiPassword, good.AllText);
+    }
+
+    [FleetFact]
+    public void ProxyJump_reaches_a_device_through_another()
+    {
+        var fleet = _f.Fleet;
+        var (jump, target) = (fleet.Devices[0], fleet.Devices[1]);
+        var inv = fleet.WriteInventory(fleet.TempFile("inv.yaml"), new[] { target },
+            extra: _ => new[] { ("proxyJump", $"pi@{jump.Address}:{jump.Port}") });
+        using var ps = new PowerShellSession();
+        var r = ps.Run("Get-EdgeDevice -Inventory $args[0] | Invoke-EdgeCommand -Command 'hostname; echo $SSH_CONNECTION'", inv);
+        Assert.Empty(r.Errors);
+        var lines = Assert.Single(r.Output).P("Stdout").Split('\n');
+        Assert.Equal(target.Name, lines[0]);
+        // while the (pooled) connection is open, the jump device's sshd holds the TCP connection to the target
+        var ss = jump.ExecOk($"ss -Htnp state established '( dst {target.Address} and dport = :{target.Port} )'");
+        Assert.Contains("sshd", ss);
+        var clientPort = lines[1].Split(' ')[1];
+        Assert.Contains($":{clientPort} ", ss);
+    }
+}
