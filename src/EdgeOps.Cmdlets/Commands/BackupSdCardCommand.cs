@@ -5,28 +5,11 @@ using EdgeOps.Fleet;
 
 namespace EdgeOps.Commands
 {
-    /// <summary>The SD-card cmdlets that work on devices and may use an object store (S3, Azure Blob).</summary>
-    public abstract class SdCardDeviceCmdlet : EdgeDeviceCmdlet
-    {
-        [Parameter]
-        [Credential]
-        public PSCredential StorageCredential { get; set; }
-
-        [Parameter]
-        [ValidateNotNullOrEmpty]
-        public string Endpoint { get; set; }
-
-        [Parameter]
-        [ValidateNotNullOrEmpty]
-        public string Region { get; set; }
-
-        internal Storage.StorageOptions StorageOptions() => StorageParameters.Build(StorageCredential, Endpoint, Region);
-    }
 
     /// <summary>Backs up the SD card of each device (or a card in a local reader) to a compressed, verified image.</summary>
     [Cmdlet(VerbsData.Backup, "SdCard", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
     [OutputType(typeof(SdCardBackup))]
-    public sealed class BackupSdCardCommand : SdCardDeviceCmdlet
+    public sealed class BackupSdCardCommand : StorageDeviceCmdlet
     {
         [Parameter(Mandatory = true)]
         [ValidateNotNullOrEmpty]
@@ -74,7 +57,7 @@ namespace EdgeOps.Commands
     /// <summary>Writes a backup image to a card: a local block device (card reader) or a device path over the transport.</summary>
     [Cmdlet(VerbsData.Restore, "SdCard", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
     [OutputType(typeof(SdCardRestore))]
-    public sealed class RestoreSdCardCommand : SdCardDeviceCmdlet
+    public sealed class RestoreSdCardCommand : StorageDeviceCmdlet
     {
         [Parameter(Mandatory = true)]
         [ValidateNotNullOrEmpty]

@@ -10,7 +10,7 @@ namespace EdgeOps.Commands
     /// <summary>Installs a prebuilt PyTorch wheel (and companions) from cloud storage on every device of the pipeline.</summary>
     [Cmdlet(VerbsLifecycle.Install, "TorchWheel", SupportsShouldProcess = true, DefaultParameterSetName = "Catalog")]
     [OutputType(typeof(TorchWheelResult))]
-    public sealed class InstallTorchWheelCommand : EdgeDeviceCmdlet
+    public sealed class InstallTorchWheelCommand : StorageDeviceCmdlet
     {
         [Parameter(Mandatory = true, ParameterSetName = "Catalog")]
         [ValidateNotNullOrEmpty]
@@ -49,17 +49,6 @@ namespace EdgeOps.Commands
         [ValidateNotNullOrEmpty]
         public string CacheDirectory { get; set; }
 
-        [Parameter]
-        [Credential]
-        public PSCredential StorageCredential { get; set; }
-
-        [Parameter]
-        [ValidateNotNullOrEmpty]
-        public string Endpoint { get; set; }
-
-        [Parameter]
-        [ValidateNotNullOrEmpty]
-        public string Region { get; set; }
 
         protected override bool ForceRequested => Force.IsPresent;
 
@@ -71,7 +60,7 @@ namespace EdgeOps.Commands
             if (CreateVirtualEnv && string.IsNullOrEmpty(VirtualEnv))
                 ThrowTerminatingError(new ErrorRecord(new ArgumentException("-CreateVirtualEnv needs -VirtualEnv <folder on the device>."),
                     "CreateVirtualEnvWithoutPath", ErrorCategory.InvalidArgument, null));
-            var storage = StorageParameters.Build(StorageCredential, Endpoint, Region);
+            var storage = StorageOptions();
             WheelSource source = null;
             try
             {
@@ -118,17 +107,4 @@ namespace EdgeOps.Commands
             Enum.TryParse(name, out ErrorCategory c) ? c : ErrorCategory.NotSpecified;
     }
 
-    /// <summary>The storage parameters shared by the wheel cmdlets.</summary>
-    static class StorageParameters
-    {
-        public static StorageOptions Build(PSCredential credential, string endpoint, string region) => new StorageOptions
-        {
-            Credential = credential?.GetNetworkCredential(),
-            Endpoint = endpoint,
-            Region = region,
-        };
-
-        public static bool IsRemote(string location) =>
-            System.Text.RegularExpressions.Regex.IsMatch(location ?? "", "^(https?|s3|az|file)://", System.Text.RegularExpressions.RegexOptions.IgnoreCase);
-    }
 }

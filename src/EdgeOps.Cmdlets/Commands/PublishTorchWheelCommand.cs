@@ -9,7 +9,7 @@ namespace EdgeOps.Commands
     /// <summary>Uploads wheels built elsewhere to a storage location and adds them to its catalog.</summary>
     [Cmdlet(VerbsData.Publish, "TorchWheel", SupportsShouldProcess = true)]
     [OutputType(typeof(TorchWheelEntry))]
-    public sealed class PublishTorchWheelCommand : PSCmdlet
+    public sealed class PublishTorchWheelCommand : StorageCmdlet
     {
         [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [Alias("FullName")]
@@ -34,17 +34,6 @@ namespace EdgeOps.Commands
         [Parameter] public string TorchVersion { get; set; }
         [Parameter] public SwitchParameter Force { get; set; }
 
-        [Parameter]
-        [Credential]
-        public PSCredential StorageCredential { get; set; }
-
-        [Parameter]
-        [ValidateNotNullOrEmpty]
-        public string Endpoint { get; set; }
-
-        [Parameter]
-        [ValidateNotNullOrEmpty]
-        public string Region { get; set; }
 
         object _store;   // IObjectStore, held as object (see InstallTorchWheelCommand)
 
@@ -53,7 +42,7 @@ namespace EdgeOps.Commands
             try
             {
                 var location = StorageParameters.IsRemote(Destination) ? Destination : GetUnresolvedProviderPathFromPSPath(Destination);
-                var store = ObjectStores.Open(location, StorageParameters.Build(StorageCredential, Endpoint, Region));
+                var store = ObjectStores.Open(location, StorageOptions());
                 if (!store.CanWrite)
                 {
                     store.Dispose();

@@ -6,28 +6,11 @@ using System.Threading;
 
 namespace EdgeOps.Commands
 {
-    /// <summary>The SD-card cmdlets that read stored backups, which may be in an object store (S3, Azure Blob).</summary>
-    public abstract class SdCardStorageCmdlet : PSCmdlet
-    {
-        [Parameter]
-        [Credential]
-        public PSCredential StorageCredential { get; set; }
-
-        [Parameter]
-        [ValidateNotNullOrEmpty]
-        public string Endpoint { get; set; }
-
-        [Parameter]
-        [ValidateNotNullOrEmpty]
-        public string Region { get; set; }
-
-        internal Storage.StorageOptions StorageOptions() => StorageParameters.Build(StorageCredential, Endpoint, Region);
-    }
 
     /// <summary>Checks stored images: hashes, block map, partition table, filesystem headers, e2fsck -n.</summary>
     [Cmdlet(VerbsDiagnostic.Test, "SdCardBackup")]
     [OutputType(typeof(SdCardBackupTest))]
-    public sealed class TestSdCardBackupCommand : SdCardStorageCmdlet
+    public sealed class TestSdCardBackupCommand : StorageCmdlet
     {
         [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [Alias("FullName", "ImagePath")]
@@ -75,7 +58,7 @@ namespace EdgeOps.Commands
     /// <summary>Lists the images stored in a destination, per device, newest first.</summary>
     [Cmdlet(VerbsCommon.Get, "SdCardBackup")]
     [OutputType(typeof(SdCardBackupInfo))]
-    public sealed class GetSdCardBackupCommand : SdCardStorageCmdlet
+    public sealed class GetSdCardBackupCommand : StorageCmdlet
     {
         [Parameter(Mandatory = true, Position = 0)]
         [ValidateNotNullOrEmpty]
