@@ -34,9 +34,13 @@ sealed class ConsoleUI : PSHostUserInterface
         foreach (var c in Console.ReadLine() ?? "") s.AppendChar(c);
         return s;
     }
-    public override void Write(string value) => Console.Out.Write(value);
-    public override void Write(ConsoleColor foregroundColor, ConsoleColor backgroundColor, string value) => Console.Out.Write(value);
-    public override void WriteLine(string value) => Console.Out.WriteLine(value);
+    // Plain text when output is redirected or NO_COLOR is set: table headers carry VT colour codes otherwise.
+    static readonly bool s_plain = Console.IsOutputRedirected || Environment.GetEnvironmentVariable("NO_COLOR") != null;
+    static readonly System.Text.RegularExpressions.Regex s_vt = new("\u001b\\[[0-9;?]*[A-Za-z]", System.Text.RegularExpressions.RegexOptions.Compiled);
+    static string Out(string v) => s_plain && v != null ? s_vt.Replace(v, "") : v!;
+    public override void Write(string value) => Console.Out.Write(Out(value));
+    public override void Write(ConsoleColor foregroundColor, ConsoleColor backgroundColor, string value) => Console.Out.Write(Out(value));
+    public override void WriteLine(string value) => Console.Out.WriteLine(Out(value));
     public override void WriteErrorLine(string value) { Errors++; Console.Error.WriteLine(value); }
     public override void WriteDebugLine(string message) => Console.Error.WriteLine("DEBUG: " + message);
     public override void WriteVerboseLine(string message) => Console.Error.WriteLine("VERBOSE: " + message);

@@ -78,7 +78,18 @@ public static class Program
         if (file != null)
         {
             ps.AddCommand(Path.GetFullPath(file));
-            foreach (var a in scriptArgs) ps.AddArgument(a);
+            // -Name value pairs become named parameters, a -Name alone a switch, anything else positional.
+            for (int i = 0; i < scriptArgs.Count; i++)
+            {
+                var a = scriptArgs[i];
+                if (a.Length > 1 && a[0] == '-' && !double.TryParse(a, out _))
+                {
+                    bool hasValue = i + 1 < scriptArgs.Count && !(scriptArgs[i + 1].StartsWith('-') && scriptArgs[i + 1].Length > 1 && !double.TryParse(scriptArgs[i + 1], out _));
+                    if (hasValue) ps.AddParameter(a.Substring(1), scriptArgs[++i]);
+                    else ps.AddParameter(a.Substring(1));
+                }
+                else ps.AddArgument(a);
+            }
         }
         else ps.AddScript(command!);
         ps.AddCommand("Out-Default");

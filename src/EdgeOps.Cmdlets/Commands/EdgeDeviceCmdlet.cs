@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
+using System.Linq;
 using System.Management.Automation;
 using System.Threading;
 using EdgeOps.Fleet;
@@ -23,7 +24,8 @@ namespace EdgeOps.Commands
         [Parameter] [ValidateRange(1, 604800)] public int CommandTimeout { get; set; } = 1800;
         [Parameter] [ValidateRange(1, 256)] public int ThrottleLimit { get; set; } = 8;
 
-        readonly List<EdgeDevice> _devices = new List<EdgeDevice>();
+        // object, not EdgeDevice: PowerShell loads cmdlet types before the engine's load context is hooked.
+        readonly List<object> _devices = new List<object>();
         readonly CancellationTokenSource _stop = new CancellationTokenSource();
         readonly BlockingCollection<Action> _mainThread = new BlockingCollection<Action>();
 
@@ -43,11 +45,15 @@ namespace EdgeOps.Commands
         /// <summary>Adds a device to the fleet this invocation works on.</summary>
         protected void AddDevice(EdgeDevice device) { if (device != null) _devices.Add(device); }
 
+        /// <summary>The devices gathered so far.</summary>
+        protected IReadOnlyList<EdgeDevice> GatheredDevices => _devices.Cast<EdgeDevice>().ToList();
+
         /// <summary>Runs ProcessDevice for every gathered device (none: the local machine).</summary>
         protected void RunGatheredDevices(bool localWhenEmpty = true)
         {
             if (_devices.Count == 0) { if (!localWhenEmpty) return; _devices.Add(EdgeDevice.Local()); }
-            BeginFleet(_devices);
+            CaptureWhatIf();
+            BeginFleet(GatheredDevices);
             RunFleet();
             EndFleet();
         }
@@ -70,7 +76,7 @@ namespace EdgeOps.Commands
         {
             var options = BuildOptions();
             var queue = new ConcurrentQueue<(EdgeDevice device, int index)>();
-            for (int i = 0; i < _devices.Count; i++) queue.Enqueue((_devices[i], i));
+            for (int i = 0; i < _devices.Count; i++) queue.Enqueue(((EdgeDevice)_devices[i], i));
             int workers = Math.Min(ThrottleLimit, _devices.Count);
             int running = workers;
             var threads = new List<Thread>();
@@ -81,7 +87,10 @@ namespace EdgeOps.Commands
                     try
                     {
                         while (!_stop.IsCancellationRequested && queue.TryDequeue(out var item))
+                        {
                             RunOne(item.device, item.index, options);
+                            ReportFleetProgress(Interlocked.Increment(ref _finished), item.device);
+                        }
                     }
                     finally
                     {
@@ -103,6 +112,22 @@ namespace EdgeOps.Commands
                 if (_stop.IsCancellationRequested)
                     foreach (var t in threads) t.Join(TimeSpan.FromSeconds(10));
             }
+        }
+
+        int _finished;
+
+        /// <summary>Overall progress over the fleet (activity 0), when there is more than one device.</summary>
+        void ReportFleetProgress(int finished, EdgeDevice last)
+        {
+            int total = _devices.Count;
+            if (total < 2) return;
+            var activity = MyInvocation.MyCommand.Name;
+            var record = new ProgressRecord(0, activity, $"{finished} of {total} devices done (last: {last.ComputerName})")
+            {
+                PercentComplete = finished * 100 / total,
+                RecordType = finished == total ? ProgressRecordType.Completed : ProgressRecordType.Processing,
+            };
+            Post(() => WriteProgress(record));
         }
 
         void RunOne(EdgeDevice device, int index, ConnectionOptions options)
@@ -148,8 +173,16 @@ namespace EdgeOps.Commands
         }
 
         internal bool IsForce => ForceRequested;
-        internal bool IsWhatIf =>
-            MyInvocation.BoundParameters.TryGetValue("WhatIf", out var w) && w is SwitchParameter s && s.IsPresent;
+        /// <summary>-WhatIf given, or $WhatIfPreference set; read once on the pipeline thread before the fan-out.</summary>
+        internal bool IsWhatIf { get; private set; }
+
+        void CaptureWhatIf()
+        {
+            if (MyInvocation.BoundParameters.TryGetValue("WhatIf", out var w))
+                IsWhatIf = w is SwitchParameter s && s.IsPresent;
+            else
+                IsWhatIf = LanguagePrimitives.IsTrue(SessionState.PSVariable.GetValue("WhatIfPreference", false));
+        }
         internal CancellationToken Token => _stop.Token;
     }
 

@@ -25,7 +25,8 @@ namespace EdgeOps.Commands
         [Parameter]
         public SwitchParameter Probe { get; set; }
 
-        readonly Dictionary<EdgeDevice, IDictionary<string, string>> _properties = new Dictionary<EdgeDevice, IDictionary<string, string>>();
+        // keyed by EdgeDevice, typed object: no engine types in cmdlet fields (see ModuleInit)
+        readonly Dictionary<object, IDictionary<string, string>> _properties = new Dictionary<object, IDictionary<string, string>>();
         bool _any;
 
         protected override void ProcessRecord()
@@ -58,18 +59,25 @@ namespace EdgeOps.Commands
                 if (Name == null || Name.Any(n => new WildcardPattern(n, WildcardOptions.IgnoreCase).IsMatch(local.ComputerName)))
                     AddDevice(local);
             }
-            RunGatheredDevices(localWhenEmpty: false);
+            if (Probe) { RunGatheredDevices(localWhenEmpty: false); return; }
+            // Without -Probe nothing is contacted: devices come out in inventory order.
+            foreach (var d in GatheredDevices) WriteObject(Describe(d));
+        }
+
+        PSObject Describe(EdgeDevice d)
+        {
+            KnownDevices.Remember(d);
+            var o = new PSObject(d);
+            if (_properties.TryGetValue(d, out var props))
+                foreach (var kv in props) o.Properties.Add(new PSNoteProperty(kv.Key, kv.Value));
+            return o;
         }
 
         protected override IEnumerable<object> ProcessDevice(IDeviceContext context)
         {
             var d = context.Device;
-            if (Probe) DeviceFacts.Fill(d, context.Transport, context.Cancellation);
-            KnownDevices.Remember(d);
-            var o = new PSObject(d);
-            if (_properties.TryGetValue(d, out var props))
-                foreach (var kv in props) o.Properties.Add(new PSNoteProperty(kv.Key, kv.Value));
-            yield return o;
+            DeviceFacts.Fill(d, context.Transport, context.Cancellation);
+            yield return Describe(d);
         }
     }
 

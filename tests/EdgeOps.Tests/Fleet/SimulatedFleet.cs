@@ -334,6 +334,9 @@ public sealed class SimulatedFleet : IDisposable
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
         AppDomain.CurrentDomain.ProcessExit -= OnProcessExit;
+        // A later fleet reuses this subnet, names and paths: drop the pooled SSH connections to these devices,
+        // or the next fleet's commands would go to a session of a device that no longer exists.
+        EdgeOps.Transport.TransportFactory.CloseAll();
         try { DestroyDir(TempDir); }
         finally
         {

@@ -1,0 +1,26 @@
+<#
+.SYNOPSIS
+Benchmark models on every device (FP32 against INT8, against the edge budget) and keep the numbers.
+
+.DESCRIPTION
+Needs pwsh for Export-Csv (the project's host has only the core cmdlets: there, use
+Export-EdgeBenchmarkReport, which the host has). Without -Model the bundled Food-11 sample models are used.
+
+.EXAMPLE
+pwsh -File examples/benchmark-to-csv.ps1 -Inventory ./fleet.yaml -Model ./food11.onnx, ./food11.int8.onnx -Csv ./bench.csv
+#>
+param(
+    [string] $Inventory = [IO.Path]::Combine($PSScriptRoot, 'fleet.yaml'),
+    [string[]] $Model,
+    [string] $Csv = './bench.csv',
+    [string] $Report = './bench.html'
+)
+if (-not (Get-Module EdgeOps)) { Import-Module EdgeOps -ErrorAction Stop }
+
+$budget = @{ MaxMedianMs = 15; MaxModelBytes = 5MB }
+$params = @{}
+if ($Model) { $params.Model = $Model }
+$results = Get-EdgeDevice -Inventory $Inventory | Invoke-EdgeBenchmark @params @budget -Runs 200
+$results | Export-Csv -Path $Csv -NoTypeInformation -Append
+$results | Export-EdgeBenchmarkReport -Path $Report
+$results | Where-Object { -not $_.Passed } | Format-Table ComputerName, Model, Precision, MedianMs, FailedBudgets

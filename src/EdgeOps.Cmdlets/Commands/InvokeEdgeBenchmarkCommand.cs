@@ -1,0 +1,231 @@
+using System;
+using System.Collections;
+using System.Collections.Generic;
+using System.Collections.ObjectModel;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using System.Management.Automation;
+using EdgeOps.Benchmark;
+using EdgeOps.Benchmark.Measure;
+using EdgeOps.Fleet;
+
+namespace EdgeOps.Commands
+{
+    /// <summary>
+    /// Measures ONNX models with ONNX Runtime on each device (in-process for the local machine, by the runner on
+    /// SSH devices): latency percentiles, throughput, model size, memory, precision, budgets, machine state.
+    /// </summary>
+    [Cmdlet(VerbsLifecycle.Invoke, "EdgeBenchmark", DefaultParameterSetName = "Runs", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
+    [OutputType(typeof(BenchmarkResult))]
+    public sealed class InvokeEdgeBenchmarkCommand : EdgeDeviceCmdlet
+    {
+        /// <summary>Model files (wildcards allowed). None: the bundled FP32 and INT8 Food-11 samples against the edge budget.</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string[] Model { get; set; }
+
+        /// <summary>Bound from Get-ChildItem output (FileInfo.FullName), so `Get-ChildItem *.onnx | Invoke-EdgeBenchmark` works.</summary>
+        [Parameter(ValueFromPipelineByPropertyName = true, DontShow = true)]
+        public string FullName { get; set; }
+
+        [Parameter]
+        public Hashtable InputShape { get; set; }
+
+        [Parameter]
+        [ValidateRange(1, 1048576)]
+        public int BatchSize { get; set; } = 1;
+
+        [Parameter(ParameterSetName = "Runs")]
+        [ValidateRange(1, 100000000)]
+        public int Runs { get; set; } = 200;
+
+        [Parameter(ParameterSetName = "Duration", Mandatory = true)]
+        [BenchmarkDurationTransformation]
+        public TimeSpan Duration { get; set; }
+
+        [Parameter]
+        [ValidateRange(0, 1000000)]
+        public int WarmupRuns { get; set; } = 10;
+
+        [Parameter]
+        [ValidateRange(0, 4096)]
+        public int Threads { get; set; }
+
+        [Parameter]
+        [ValidateSet("Disabled", "Basic", "Extended", "All", IgnoreCase = true)]
+        public string GraphOptimization { get; set; } = "All";
+
+        [Parameter]
+        [ArgumentCompleter(typeof(ExecutionProviderCompleter))]
+        [ValidateNotNullOrEmpty]
+        public string ExecutionProvider { get; set; } = "CPU";
+
+        [Parameter]
+        [ValidateRange(0.0, double.MaxValue)]
+        public double MaxMedianMs { get; set; }
+
+        [Parameter]
+        [ValidateRange(0.0, double.MaxValue)]
+        public double MaxP99Ms { get; set; }
+
+        [Parameter]
+        [ValidateRange(0L, long.MaxValue)]
+        public long MaxModelBytes { get; set; }
+
+        [Parameter]
+        [ValidateRange(0.0, double.MaxValue)]
+        public double MinThroughput { get; set; }
+
+        /// <summary>Absolute folder on the devices for the runner and the models (default ~/.cache/edgeops).</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string RunnerDirectory { get; set; }
+
+        readonly List<string> _pipedModels = new List<string>();
+        readonly List<string> _models = new List<string>();
+        readonly Dictionary<string, long[]> _shapes = new Dictionary<string, long[]>(StringComparer.Ordinal);
+        bool _sample;
+
+        protected override void ProcessRecord()
+        {
+            // A file from the pipeline is a model, not a device.
+            if (!string.IsNullOrEmpty(FullName))
+            {
+                _pipedModels.Add(FullName);
+                FullName = null;
+                return;
+            }
+            base.ProcessRecord();
+        }
+
+        bool Bound(string name) => MyInvocation.BoundParameters.ContainsKey(name);
+
+        protected override void BeginFleet(IReadOnlyList<EdgeDevice> devices)
+        {
+            foreach (var m in Model ?? new string[0])
+            {
+                Collection<string> paths;
+                try { paths = GetResolvedProviderPathFromPSPath(m, out _); }
+                catch (ItemNotFoundException e)
+                {
+                    ThrowTerminatingError(new ErrorRecord(new FileNotFoundException($"Model '{m}' was not found. Give the path of an .onnx file to -Model.", e),
+                        "ModelNotFound", ErrorCategory.ObjectNotFound, m));
+                    return;
+                }
+                _models.AddRange(paths);
+            }
+            foreach (var m in _pipedModels) _models.Add(GetUnresolvedProviderPathFromPSPath(m));
+            foreach (var m in _models)
+            {
+                if (Directory.Exists(m))
+                    ThrowTerminatingError(new ErrorRecord(new ArgumentException($"'{m}' is a folder, not a model: pass the .onnx files in it (Get-ChildItem {m} -Filter *.onnx | Invoke-EdgeBenchmark)."),
+                        "ModelIsFolder", ErrorCategory.InvalidArgument, m));
+                if (!File.Exists(m))
+                    ThrowTerminatingError(new ErrorRecord(new FileNotFoundException($"Model file '{m}' does not exist. Give the path of an .onnx file to -Model."),
+                        "ModelNotFound", ErrorCategory.ObjectNotFound, m));
+            }
+            if (_models.Count == 0)
+            {
+                _sample = true;
+                WriteVerbose("No -Model: benchmarking the bundled Food-11 sample models (FP32 and INT8).");
+                _models.AddRange(SampleModels.Ensure());
+            }
+            if (InputShape != null)
+            {
+                foreach (DictionaryEntry e in InputShape)
+                {
+                    var key = e.Key as string ?? Convert.ToString(e.Key, CultureInfo.InvariantCulture);
+                    _shapes[key] = ParseShape(key, e.Value);
+                }
+            }
+        }
+
+        long[] ParseShape(string key, object value)
+        {
+            object v = value is PSObject p ? p.BaseObject : value;
+            try
+            {
+                if (v is string s)
+                    return s.Split(new[] { ',', 'x', 'X', ' ' }, StringSplitOptions.RemoveEmptyEntries)
+                        .Select(d => long.Parse(d.Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture)).ToArray();
+                return LanguagePrimitives.ConvertTo<long[]>(v);
+            }
+            catch (Exception e) when (e is FormatException || e is PSInvalidCastException || e is OverflowException)
+            {
+                ThrowTerminatingError(new ErrorRecord(new ArgumentException(
+                    $"-InputShape: the shape of '{key}' must be a list of sizes, e.g. @{{ {key} = 1,3,224,224 }}; got '{value}'.", e),
+                    "InvalidInputShape", ErrorCategory.InvalidArgument, value));
+                return null;
+            }
+        }
+
+        protected override IEnumerable<object> ProcessDevice(IDeviceContext context)
+        {
+            var request = new MeasureRequest
+            {
+                BatchSize = BatchSize,
+                WarmupRuns = WarmupRuns,
+                Runs = Runs,
+                DurationSeconds = ParameterSetName == "Duration" ? Duration.TotalSeconds : 0,
+                Threads = Threads,
+                GraphOptimization = GraphOptimization,
+                ExecutionProvider = ExecutionProvider,
+            };
+            request.Models.AddRange(_models);
+            foreach (var kv in _shapes) request.InputShapes[kv.Key] = kv.Value;
+            var budgets = new BenchmarkBudgets
+            {
+                MaxMedianMs = Bound(nameof(MaxMedianMs)) ? MaxMedianMs : (double?)null,
+                MaxP99Ms = Bound(nameof(MaxP99Ms)) ? MaxP99Ms : (double?)null,
+                MaxModelBytes = Bound(nameof(MaxModelBytes)) ? MaxModelBytes : (long?)null,
+                MinThroughput = Bound(nameof(MinThroughput)) ? MinThroughput : (double?)null,
+            };
+            if (_sample && !budgets.Any) budgets = BenchmarkBudgets.Edge();
+            return BenchmarkService.Run(context, request, budgets, RunnerDirectory);
+        }
+    }
+
+    /// <summary>Turns "30s", "2m", "1h", "1500ms", a number of seconds or a TimeSpan into a TimeSpan.</summary>
+    public sealed class BenchmarkDurationTransformationAttribute : ArgumentTransformationAttribute
+    {
+        public override object Transform(EngineIntrinsics engineIntrinsics, object inputData)
+        {
+            var v = inputData is PSObject p ? p.BaseObject : inputData;
+            if (v is TimeSpan) return v;
+            // A number is seconds. PowerShell reads 30s as the Int16 literal 30, so every numeric type counts.
+            if (v is IConvertible c && !(v is string) && c.GetTypeCode() >= TypeCode.SByte && c.GetTypeCode() <= TypeCode.Decimal)
+            {
+                var seconds0 = Convert.ToDouble(v, CultureInfo.InvariantCulture);
+                if (seconds0 <= 0) throw new ArgumentTransformationMetadataException($"-Duration {inputData}: give a positive duration, e.g. 30s or 2m.");
+                return TimeSpan.FromSeconds(seconds0);
+            }
+            var s = (Convert.ToString(v, CultureInfo.InvariantCulture) ?? "").Trim().ToLowerInvariant();
+            string[] units = { "ms", "s", "m", "h" };
+            double[] seconds = { 0.001, 1, 60, 3600 };
+            for (int i = 0; i < units.Length; i++)
+                if (s.EndsWith(units[i], StringComparison.Ordinal) && double.TryParse(s.Substring(0, s.Length - units[i].Length),
+                        NumberStyles.Float, CultureInfo.InvariantCulture, out var n) && n > 0)
+                    return TimeSpan.FromSeconds(n * seconds[i]);
+            if (s.Contains(":") && TimeSpan.TryParse(s, CultureInfo.InvariantCulture, out var ts) && ts > TimeSpan.Zero) return ts;
+            throw new ArgumentTransformationMetadataException(
+                $"-Duration '{inputData}' is not a duration: use e.g. 30s, 2m, 1500ms or 00:00:30.");
+        }
+    }
+
+    /// <summary>Tab completion of the execution providers this ONNX Runtime offers.</summary>
+    public sealed class ExecutionProviderCompleter : IArgumentCompleter
+    {
+        public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
+            System.Management.Automation.Language.CommandAst commandAst, IDictionary fakeBoundParameters) =>
+            BenchmarkCompletion.Providers()
+                .Where(p => p.StartsWith(wordToComplete ?? "", StringComparison.OrdinalIgnoreCase))
+                .Select(p => new CompletionResult(p, p, CompletionResultType.ParameterValue, p));
+    }
+
+    static class BenchmarkCompletion
+    {
+        public static IEnumerable<string> Providers() =>
+            Measurer.AvailableProviders().Select(p => p.EndsWith("ExecutionProvider", StringComparison.Ordinal) ? p.Substring(0, p.Length - 17) : p);
+    }
+}

@@ -1,0 +1,140 @@
+using System;
+using System.Collections.Generic;
+using System.Management.Automation;
+using EdgeOps.Storage;
+using EdgeOps.Wheels;
+
+namespace EdgeOps.Commands
+{
+    /// <summary>Uploads wheels built elsewhere to a storage location and adds them to its catalog.</summary>
+    [Cmdlet(VerbsData.Publish, "TorchWheel", SupportsShouldProcess = true)]
+    [OutputType(typeof(TorchWheelEntry))]
+    public sealed class PublishTorchWheelCommand : StorageCmdlet
+    {
+        [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+        [Alias("FullName")]
+        [ValidateNotNullOrEmpty]
+        public string[] Path { get; set; }
+
+        [Parameter(Mandatory = true, Position = 1)]
+        [ValidateNotNullOrEmpty]
+        public string Destination { get; set; }
+
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string CatalogName { get; set; } = "catalog.yaml";
+
+        [Parameter] public string L4T { get; set; }
+        [Parameter] public string JetPack { get; set; }
+        [Parameter] public string Cuda { get; set; }
+        [Parameter] public string[] DeviceKind { get; set; }
+        [Parameter] public string[] SystemLibrary { get; set; }
+        [Parameter] public string[] SystemPackage { get; set; }
+        [Parameter] public string[] Requires { get; set; }
+        [Parameter] public string TorchVersion { get; set; }
+        [Parameter] public SwitchParameter Force { get; set; }
+
+
+        object _store;   // IObjectStore, held as object (see InstallTorchWheelCommand)
+
+        protected override void BeginProcessing()
+        {
+            try
+            {
+                var location = StorageParameters.IsRemote(Destination) ? Destination : GetUnresolvedProviderPathFromPSPath(Destination);
+                var store = ObjectStores.Open(location, StorageOptions());
+                if (!store.CanWrite)
+                {
+                    store.Dispose();
+                    throw new StorageException("StorageReadOnly", "InvalidArgument",
+                        $"-Destination {store.Location} is read-only (plain HTTP): publish to a folder, s3://bucket/prefix or an Azure Blob container.");
+                }
+                _store = store;
+            }
+            catch (EdgeOpsException e)
+            {
+                ThrowTerminatingError(new ErrorRecord(e, e.ErrorId, InstallTorchWheelCommand.ParseCategory(e.Category), Destination));
+            }
+        }
+
+        protected override void ProcessRecord()
+        {
+            var store = (IObjectStore)_store;
+            foreach (var p in Path)
+            {
+                string file;
+                try { file = GetUnresolvedProviderPathFromPSPath(p); }
+                catch (Exception e) when (e is ItemNotFoundException || e is ProviderNotFoundException || e is DriveNotFoundException)
+                {
+                    WriteError(new ErrorRecord(e, "WheelFileNotFound", ErrorCategory.ObjectNotFound, p));
+                    continue;
+                }
+                var name = System.IO.Path.GetFileName(file);
+                if (!ShouldProcess($"{store.Location}{CatalogName}", $"Publish {name}")) continue;
+                var activity = "Publishing " + name;
+                long total = System.IO.File.Exists(file) ? new System.IO.FileInfo(file).Length : 0;
+                var meter = new EdgeOps.Fleet.RateMeter();
+                long done = -1, shown = -1;
+                var progress = new SyncProgress(v => System.Threading.Interlocked.Exchange(ref done, v));
+                var constraints = new WheelConstraints
+                {
+                    L4T = L4T, JetPack = JetPack, Cuda = Cuda, Devices = DeviceKind, SystemLibraries = SystemLibrary,
+                    SystemPackages = SystemPackage, Requires = Requires, Torch = TorchVersion,
+                };
+                var log = new System.Collections.Concurrent.ConcurrentQueue<string>();
+                // The upload runs on a worker; progress and verbose text are written here, on the pipeline thread.
+                var work = System.Threading.Tasks.Task.Run(() => WheelPublisher.Publish(store, CatalogName, file, constraints, Force, progress,
+                    log.Enqueue, _stop.Token));
+                try
+                {
+                    while (true)
+                    {
+                        bool finished = work.Wait(200);
+                        while (log.TryDequeue(out var m)) WriteVerbose(m);
+                        var now = System.Threading.Interlocked.Read(ref done);
+                        if (now >= 0 && now != shown && total > 0)
+                        {
+                            shown = now;
+                            WriteProgress(new ProgressRecord(1, activity,
+                                $"{EdgeOps.Fleet.RateMeter.Human(now)} of {EdgeOps.Fleet.RateMeter.Human(total)} at {EdgeOps.Fleet.RateMeter.Human(meter.BytesPerSecond(now))}/s")
+                            {
+                                PercentComplete = (int)Math.Min(100, now * 100 / total),
+                                SecondsRemaining = meter.SecondsRemaining(now, total),
+                            });
+                        }
+                        if (finished) break;
+                    }
+                    WriteObject(work.Result);
+                }
+                catch (AggregateException ae) when (ae.InnerException is EdgeOpsException e)
+                {
+                    WriteError(new ErrorRecord(e, e.ErrorId, InstallTorchWheelCommand.ParseCategory(e.Category), p));
+                }
+                catch (AggregateException ae) when (ae.InnerException is OperationCanceledException) { throw new PipelineStoppedException(); }
+                catch (AggregateException ae)
+                {
+                    var e = ae.InnerException ?? ae;
+                    WriteError(new ErrorRecord(e, "PublishFailed", ErrorCategory.WriteError, p)
+                    { ErrorDetails = new ErrorDetails($"Publishing {name} to {store.Location} failed: {e.Message}") });
+                }
+                finally
+                {
+                    WriteProgress(new ProgressRecord(1, activity, "Done") { RecordType = ProgressRecordType.Completed });
+                }
+            }
+        }
+
+        readonly System.Threading.CancellationTokenSource _stop = new System.Threading.CancellationTokenSource();
+        protected override void StopProcessing() => _stop.Cancel();
+
+        protected override void EndProcessing() => (_store as IDisposable)?.Dispose();
+
+        /// <summary>Progress from whichever thread the store reports on.</summary>
+        sealed class SyncProgress : IProgress<long>
+        {
+            readonly Action<long> _report;
+            public SyncProgress(Action<long> report) { _report = report; }
+            public void Report(long value) => _report(value);
+        }
+    }
+}

@@ -1,0 +1,62 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+
+namespace EdgeOps.Backup
+{
+    /// <summary>
+    /// What is worth keeping of a card: the image ends at the end of the last partition; the table,
+    /// the space before the first partition (boot loaders) and the used blocks of each filesystem are
+    /// mapped; everything else is restored as zeros.
+    /// </summary>
+    public sealed class CardLayout
+    {
+        /// <summary>The block size of the block map (bmaptool's unit).</summary>
+        public const int MapBlockSize = 4096;
+
+        public long DiskSize { get; set; }
+        public long ImageSize { get; set; }
+        public PartitionTable Table { get; set; }
+        public List<FileSystemFacts> FileSystems { get; } = new List<FileSystemFacts>();
+        /// <summary>Mapped ranges, sorted, merged, aligned to <see cref="MapBlockSize"/> (the last one may end at a partial block).</summary>
+        public List<ByteRange> Mapped { get; set; } = new List<ByteRange>();
+        public long MappedBytes => Ranges.Total(Mapped);
+
+        public static CardLayout Scan(IBlockSource disk, long diskSize)
+        {
+            var layout = new CardLayout { DiskSize = diskSize };
+            var table = PartitionTable.Read(disk, diskSize);
+            layout.Table = table;
+            var mapped = new List<ByteRange>(table.MetadataRanges);
+            var parts = table.Partitions.Where(p => !PartitionTable.IsExtendedContainer(p)).ToList();
+            if (parts.Count == 0)
+            {
+                // No partition table: a filesystem on the whole disk (or something unknown, kept whole).
+                var fs = FileSystemProbe.Read(disk, 0, diskSize, 0);
+                layout.FileSystems.Add(fs);
+                layout.ImageSize = fs.Type == "unknown" ? diskSize : Math.Min(diskSize, Math.Max(fs.SizeBytes, 1));
+                mapped.AddRange(fs.Used);
+            }
+            else
+            {
+                layout.ImageSize = table.LastPartitionEnd;
+                if (diskSize > 0 && layout.ImageSize > diskSize)
+                    throw new System.IO.InvalidDataException($"The partition table ends at byte {layout.ImageSize}, past the end of the disk ({diskSize} bytes).");
+                long firstStart = parts.Min(p => p.Start);
+                mapped.Add(new ByteRange(0, firstStart));
+                foreach (var p in parts.OrderBy(p => p.Number))
+                {
+                    var fs = FileSystemProbe.Read(disk, p.Start, p.Size, p.Number);
+                    layout.FileSystems.Add(fs);
+                    foreach (var r in fs.Used)
+                    {
+                        long s = Math.Min(r.Start, p.Size), e = Math.Min(r.End, p.Size);
+                        if (e > s) mapped.Add(new ByteRange(p.Start + s, e - s));
+                    }
+                }
+            }
+            layout.Mapped = Ranges.AlignOut(mapped, MapBlockSize, layout.ImageSize);
+            return layout;
+        }
+    }
+}

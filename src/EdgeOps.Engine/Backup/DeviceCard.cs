@@ -1,0 +1,87 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using System.Threading;
+using EdgeOps.Transport;
+
+namespace EdgeOps.Backup
+{
+    /// <summary>What the probe script found about a card on a device.</summary>
+    sealed class CardProbe
+    {
+        public string DevicePath;
+        public string RealPath;
+        public string RootSource;
+        public string RootDisk;
+        public long Size;
+        public bool IsBlock;
+        public bool HasZstd;
+        public bool HasPerl;
+        public int Cpus;
+        public List<string> Mounted = new List<string>();
+        public Dictionary<string, string> Facts = new Dictionary<string, string>();
+
+        public static CardProbe Run(IDeviceTransport t, string devicePath, CancellationToken ct)
+        {
+            var name = t.Device.ComputerName;
+            var r = t.Run(DeviceScripts.ProbeCommand(devicePath), CommandOptions.Root, ct);
+            r.EnsureSuccess(name, "looking at the card");
+            var kv = DeviceScripts.ParseKeyValues(r.Stdout);
+            string One(string k) => kv.TryGetValue(k, out var l) && l.Count > 0 ? l[0] : null;
+            var p = new CardProbe
+            {
+                DevicePath = One("dev"), RealPath = One("real"), RootSource = One("rootsrc"), RootDisk = One("rootdisk"),
+                IsBlock = One("kind") == "block", HasZstd = One("zstd") != null, HasPerl = One("perl") != null,
+                Cpus = int.TryParse(One("cpus"), out var c) ? c : 1,
+            };
+            if (kv.TryGetValue("mounted", out var m)) p.Mounted = m;
+            foreach (var k in new[] { "model", "arch", "kernel", "os" }) if (One(k) is string v && v.Length > 0) p.Facts[k] = v;
+            switch (One("error"))
+            {
+                case "nodisk":
+                    throw new EdgeOpsException("SdCardNotFound", "ObjectNotFound",
+                        $"{name}: could not find the disk that holds '/' (root is '{p.RootSource}'): give -DevicePath.");
+                case "missing":
+                    throw new EdgeOpsException("SdCardNotFound", "ObjectNotFound",
+                        $"{name}: '{p.DevicePath}' is neither a block device nor a file: check -DevicePath.");
+            }
+            if (!long.TryParse(One("size"), NumberStyles.Integer, CultureInfo.InvariantCulture, out p.Size) || p.Size <= 0)
+                throw new EdgeOpsException("SdCardUnreadable", "ReadError", $"{name}: cannot read the size of '{p.DevicePath}': {r.Stderr.Trim()}");
+            if (!p.HasPerl)
+                throw new EdgeOpsException("SdCardNeedsPerl", "NotInstalled", $"{name}: the card is read by a small perl helper and perl is not installed: install perl-base.");
+            return p;
+        }
+
+        /// <summary>True when the path is the disk holding the running system (or one of its partitions).</summary>
+        public bool HoldsRunningSystem =>
+            !string.IsNullOrEmpty(RootDisk) && (Same(RootDisk, DevicePath) || Same(RootDisk, RealPath) || Same(RootSource, DevicePath) || Same(RootSource, RealPath));
+
+        static bool Same(string a, string b) => !string.IsNullOrEmpty(a) && !string.IsNullOrEmpty(b) && a == b;
+    }
+
+    /// <summary>Reads ranges of a card through the transport with the perl helper (root).</summary>
+    sealed class DeviceBlockSource : IBlockSource
+    {
+        readonly IDeviceTransport _t;
+        readonly string _path;
+        readonly CancellationToken _ct;
+        public DeviceBlockSource(IDeviceTransport t, string path, CancellationToken ct) { _t = t; _path = path; _ct = ct; }
+
+        public byte[] Read(IReadOnlyList<ByteRange> ranges)
+        {
+            var plan = DeviceScripts.Plan(ranges.Select(r => (IReadOnlyList<ByteRange>)new[] { r }));
+            using (var output = new MemoryStream())
+            {
+                var r = _t.RunStreaming(DeviceScripts.ReaderCommand(_path, false, 0, 1), new MemoryStream(plan), output, CommandOptions.Root, _ct);
+                r.EnsureSuccess(_t.Device.ComputerName, $"reading '{_path}'");
+                long want = ranges.Sum(x => x.Length);
+                if (output.Length != want)
+                    throw new EdgeOpsException("SdCardShortRead", "ReadError",
+                        $"{_t.Device.ComputerName}: reading '{_path}' returned {output.Length} of {want} bytes.");
+                return output.ToArray();
+            }
+        }
+    }
+}

@@ -1,0 +1,353 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using System.Security.Cryptography;
+using System.Text;
+using System.Threading;
+using EdgeOps.Fleet;
+using EdgeOps.Transport;
+
+namespace EdgeOps.Backup
+{
+    public sealed class BackupRequest
+    {
+        public string Destination { get; set; }
+        /// <summary>The card to read; empty: the disk holding the device's root filesystem.</summary>
+        public string DevicePath { get; set; }
+        public string[] StopService { get; set; } = new string[0];
+        public int Keep { get; set; }
+        public int KeepDaily { get; set; }
+        public int KeepWeekly { get; set; }
+        public int KeepMonthly { get; set; }
+        public int CompressionLevel { get; set; } = 3;
+        /// <summary>Auto (on the device when it has zstd), Device or Controller.</summary>
+        public string CompressOn { get; set; } = "Auto";
+        /// <summary>Time allowed for reading the card (large cards over slow links take long).</summary>
+        public TimeSpan StreamTimeout { get; set; } = TimeSpan.FromHours(24);
+        /// <summary>Credentials and endpoint for s3:// and Azure Blob destinations.</summary>
+        public EdgeOps.Storage.StorageOptions Storage { get; set; }
+    }
+
+    /// <summary>
+    /// Backup-SdCard's work for one device: find the card, read its partition table and filesystem
+    /// headers, stream only the used blocks (compressed on the device when it has zstd), write a standard
+    /// .img.zst with a bmaptool block map and a JSON manifest under temporary names, verify, rename,
+    /// then apply retention.
+    /// </summary>
+    public static class SdCardBackupService
+    {
+        const long MaxChunkGap = 1L << 20, MaxChunkSpan = 128L << 20;
+        public const string ImageSuffix = ".img.zst", MapSuffix = ".img.bmap", ManifestSuffix = ".json", PartialSuffix = ".partial";
+
+        public static string Version =>
+            typeof(SdCardBackupService).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
+
+        public static SdCardBackup Run(IDeviceContext ctx, BackupRequest req)
+        {
+            var name = ctx.Device.ComputerName;
+            var ct = ctx.Cancellation;
+            foreach (var svc in req.StopService ?? new string[0])
+                if (string.IsNullOrEmpty(svc) || !System.Text.RegularExpressions.Regex.IsMatch(svc, @"^[A-Za-z0-9][A-Za-z0-9@._:\\-]*$"))
+                    throw new EdgeOpsException("InvalidServiceName", "InvalidArgument",
+                        $"{name}: -StopService '{svc}' is not a service name (letters, digits, @ . _ : - \\).");
+            var sw = Stopwatch.StartNew();
+            using (var store = BackupDestination.Open(req.Destination, req.Storage, ct))
+            using (var gate = store.TryLock(name))
+            {
+                if (gate == null)
+                    throw new EdgeOpsException("BackupInProgress", "ResourceBusy",
+                        $"{name}: another backup of this device is writing to '{store.Display}': wait for it to finish.");
+                foreach (var stale in Retention.CleanStale(store, name)) ctx.Verbose($"removed '{stale}' left by an interrupted run");
+
+                var t = ctx.Transport;
+                var stamp = DateTimeOffset.UtcNow;
+                var baseName = UniqueBase(store, name, stamp);
+                var names = new Names(baseName);
+                var stopped = new List<string>();
+                CardLayout layout; CardProbe probe; Dictionary<string, string> facts;
+                (string raw, string compressed) hashes; long stored; string compression;
+                var map = (BlockMap)null;
+                try
+                {
+                    ctx.Verbose("sync");
+                    t.Run(DeviceScripts.Sync(), CommandOptions.Root, ct).EnsureSuccess(name, "sync");
+                    probe = CardProbe.Run(t, req.DevicePath, ct);
+                    try
+                    {
+                        foreach (var svc in req.StopService ?? new string[0])
+                        {
+                            if (!ctx.ShouldProcess(svc, "Stop service for the backup")) continue;
+                            ctx.Verbose($"stopping service '{svc}'");
+                            t.Run(DeviceScripts.Service("stop", svc), CommandOptions.Root, ct).EnsureSuccess(name, $"stopping service '{svc}'");
+                            stopped.Add(svc);
+                        }
+                        // Written data to the card, and the card's own cached blocks dropped: a whole-disk device has a
+                        // page cache of its own that writes through its partitions do not update.
+                        t.Run(DeviceScripts.FlushBuffers(probe.DevicePath), CommandOptions.Root, ct).EnsureSuccess(name, "sync");
+                        ctx.Verbose($"reading the partition table and filesystem headers of '{probe.DevicePath}' ({RateMeter.Human(probe.Size)})");
+                        var phase = Stopwatch.StartNew();
+                        layout = CardLayout.Scan(new DeviceBlockSource(t, probe.DevicePath, ct), probe.Size);
+                        ctx.Verbose($"read the partition table and filesystem headers in {phase.Elapsed.TotalSeconds:0.00} s");
+                        foreach (var fs in layout.FileSystems)
+                            ctx.Verbose($"partition {fs.Partition}: {fs.Type} '{fs.Label}' {RateMeter.Human(fs.UsedBytes)} used{(fs.Note != null ? " (" + fs.Note + ")" : "")}");
+                        facts = probe.Facts;
+                        map = BlockMap.FromRanges(layout.ImageSize, layout.Mapped);
+                        bool onDevice = req.CompressOn.Equals("Device", StringComparison.OrdinalIgnoreCase)
+                            || (req.CompressOn.Equals("Auto", StringComparison.OrdinalIgnoreCase) && probe.HasZstd);
+                        if (onDevice && !probe.HasZstd)
+                            throw new EdgeOpsException("ZstdNotInstalled", "NotInstalled", $"{name}: -CompressOn Device needs zstd on the device: install zstd, or use -CompressOn Controller.");
+                        compression = $"zstd -{req.CompressionLevel} ({(onDevice ? "on the device" : "on the controller")})";
+                        ctx.Verbose($"streaming {RateMeter.Human(layout.MappedBytes)} of {RateMeter.Human(layout.ImageSize)}, compressed with {compression}");
+                        phase.Restart();
+                        (hashes, stored) = Stream(ctx, t, store, names, probe, layout, map, onDevice, req);
+                        ctx.Verbose($"streamed and stored {RateMeter.Human(stored)} in {phase.Elapsed.TotalSeconds:0.00} s");
+                    }
+                    finally
+                    {
+                        RestartServices(ctx, t, stopped);
+                    }
+
+                    // Verify what is on the destination: the stored bytes must be the ones that decoded to the image.
+                    var verifyTime = Stopwatch.StartNew();
+                    var onDisk = HashStored(store, name, names.TempImage, ct);
+                    ctx.Verbose($"verified the stored image in {verifyTime.Elapsed.TotalSeconds:0.00} s");
+                    if (onDisk != hashes.compressed)
+                        throw new EdgeOpsException("BackupVerifyFailed", "WriteError",
+                            $"{name}: the image read back from '{store.Display}' differs from what was written (sha256 {onDisk} vs {hashes.compressed}); the previous backups are untouched.");
+
+                    var manifest = BuildManifest(ctx.Device, probe, layout, facts, names, hashes, stored, compression, stopped, stamp, sw.Elapsed.TotalSeconds);
+                    WriteText(store, name, names.TempMap, map.ToXml());
+                    WriteText(store, name, names.TempManifest, manifest.ToJson());
+                    store.Rename(name, names.TempMap, names.Map);
+                    store.Rename(name, names.TempImage, names.Image);
+                    store.Rename(name, names.TempManifest, names.Manifest);
+                }
+                catch (Exception e)
+                {
+                    foreach (var tmp in new[] { names.TempImage, names.TempMap, names.TempManifest })
+                        try { store.Delete(name, tmp); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+                    throw Describe(e, name, store);
+                }
+
+                var removed = Retention.Apply(store, name, req, names.Manifest, ctx.ShouldProcess, ctx.Verbose);
+                var seconds = sw.Elapsed.TotalSeconds;
+                return new SdCardBackup
+                {
+                    ComputerName = name, Path = store.PathOf(name, names.Image), SourcePath = probe.DevicePath,
+                    ImageBytes = layout.ImageSize, StoredBytes = stored, UsedBytes = layout.MappedBytes, Sha256 = hashes.raw,
+                    Seconds = Math.Round(seconds, 2), MBps = Math.Round(layout.ImageSize / 1048576.0 / Math.Max(seconds, 0.001), 1),
+                    Verified = true, Removed = string.Join(", ", removed), Compression = compression,
+                };
+            }
+        }
+
+        sealed class Names
+        {
+            public Names(string b) { Base = b; }
+            public string Base;
+            public string Image => Base + ImageSuffix;
+            public string Map => Base + MapSuffix;
+            public string Manifest => Base + ManifestSuffix;
+            public string TempImage => "." + Image + PartialSuffix;
+            public string TempMap => "." + Map + PartialSuffix;
+            public string TempManifest => "." + Manifest + PartialSuffix;
+        }
+
+        static string UniqueBase(IBackupDestination store, string device, DateTimeOffset stamp)
+        {
+            var existing = new HashSet<string>(store.List(device).Select(f => f.Name), StringComparer.OrdinalIgnoreCase);
+            var b = BackupDestination.SafeName(device) + "-" + stamp.UtcDateTime.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture);
+            var candidate = b;
+            for (int i = 2; existing.Contains(candidate + ManifestSuffix) || existing.Contains(candidate + ImageSuffix); i++) candidate = b + "-" + i;
+            return candidate;
+        }
+
+        static ((string raw, string compressed), long stored) Stream(IDeviceContext ctx, IDeviceTransport t, IBackupDestination store, Names names,
+            CardProbe probe, CardLayout layout, BlockMap map, bool onDevice, BackupRequest req)
+        {
+            var name = ctx.Device.ComputerName;
+            var chunks = Ranges.Chunk(layout.Mapped, MaxChunkGap, MaxChunkSpan);
+            var spans = chunks.Select(c => new ByteRange(c[0].Start, c[c.Count - 1].End - c[0].Start)).ToList();
+            var plan = DeviceScripts.Plan(chunks);
+            long total = layout.ImageSize;
+            const string activity = "Backing up the SD card";
+            using (var cts = CancellationTokenSource.CreateLinkedTokenSource(ctx.Cancellation))
+            using (var file = store.Create(name, names.TempImage))
+            {
+                long last = -1;
+                var sink = new ImageSink(file, spans, map, done =>
+                {
+                    if (done - last < (8 << 20) && done != total) return;
+                    last = done;
+                    ctx.Progress(activity, "image", done, total);
+                }, cts.Token);
+                var guarded = new FailSafeStream(onDevice ? (Stream)sink : new ChunkCompressor(sink, spans, req.CompressionLevel, Environment.ProcessorCount), cts);
+                CommandResult r;
+                try
+                {
+                    var cmd = DeviceScripts.ReaderCommand(probe.DevicePath, onDevice, req.CompressionLevel, 0);
+                    r = t.RunStreaming(cmd, new MemoryStream(plan), guarded, new CommandOptions { Sudo = true, Timeout = req.StreamTimeout }, cts.Token);
+                }
+                catch (Exception e) when (guarded.Error != null)
+                {
+                    sink.Abort();
+                    throw new StreamFailure(guarded.Error, e);
+                }
+                catch { sink.Abort(); throw; }
+                if (guarded.Error != null) { sink.Abort(); throw new StreamFailure(guarded.Error, null); }
+                if (r.ExitCode != 0)
+                {
+                    sink.Abort();
+                    throw new EdgeOpsException("BackupReadFailed", "ReadError",
+                        $"{name}: reading '{probe.DevicePath}' stopped with exit code {r.ExitCode} after {RateMeter.Human(sink.StoredBytes)} stored: {r.Stderr.Trim()}");
+                }
+                if (!onDevice) guarded.Inner.Dispose(); // ends the last frame compressed here
+                (string raw, string compressed) hashes;
+                try { hashes = sink.Finish(); }
+                catch (InvalidDataException e)
+                {
+                    sink.Abort();
+                    throw new EdgeOpsException("BackupStreamIncomplete", "ReadError", $"{name}: the image stream from the device is incomplete ({e.Message}): the connection may have dropped.", e);
+                }
+                store.Flush(file);
+                sink.Dispose();
+                ctx.ProgressDone(activity);
+                return (hashes, sink.StoredBytes);
+            }
+        }
+
+        /// <summary>A failure of the destination (disk full, share gone) while the device was streaming.</summary>
+        sealed class StreamFailure : Exception
+        {
+            public StreamFailure(Exception destination, Exception transport) : base(destination.Message, destination) { Transport = transport; }
+            public Exception Transport { get; }
+        }
+
+        /// <summary>
+        /// Passes writes through; the first failure (disk full...) is kept and the stream cancelled, so the
+        /// device command is stopped instead of blocking on a pipe nobody reads.
+        /// </summary>
+        sealed class FailSafeStream : System.IO.Stream
+        {
+            readonly CancellationTokenSource _cts;
+            public FailSafeStream(System.IO.Stream inner, CancellationTokenSource cts) { Inner = inner; _cts = cts; }
+            public System.IO.Stream Inner { get; }
+            public Exception Error { get; private set; }
+            public override void Write(byte[] buffer, int offset, int count)
+            {
+                if (Error != null) return;
+                try { Inner.Write(buffer, offset, count); }
+                catch (Exception e) when (!(e is OperationCanceledException)) { Error = e; _cts.Cancel(); }
+            }
+            public override void Flush() { }
+            public override bool CanRead => false;
+            public override bool CanSeek => false;
+            public override bool CanWrite => true;
+            public override long Length => throw new NotSupportedException();
+            public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+            public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+            public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+            public override void SetLength(long value) => throw new NotSupportedException();
+        }
+
+        static Exception Describe(Exception e, string name, IBackupDestination store)
+        {
+            if (e is OperationCanceledException) return e;
+            var inner = e is StreamFailure sf ? sf.InnerException : e;
+            if (inner is IOException io && IsDiskFull(io))
+                return new EdgeOpsException("BackupDestinationFull", "WriteError",
+                    $"{name}: the destination '{store.Display}' is full ({io.Message.Trim()}). Nothing was kept of this run and the previous backups are untouched: free space or lower -Keep.", e);
+            if (inner is IOException || inner is UnauthorizedAccessException)
+                return new EdgeOpsException("BackupWriteFailed", "WriteError",
+                    $"{name}: cannot write to '{store.Display}': {inner.Message} The previous backups are untouched.", e);
+            if (inner is EdgeOpsException eo)
+            {
+                var msg = eo.Message.StartsWith(name + ":", StringComparison.Ordinal) ? eo.Message : $"{name}: {eo.Message}";
+                if (!msg.Contains("previous backups")) msg += " The previous backups are untouched.";
+                return new EdgeOpsException(eo.ErrorId, eo.Category, msg, eo) { Device = name };
+            }
+            if (inner is InvalidDataException)
+                return new EdgeOpsException("SdCardLayoutInvalid", "InvalidData", $"{name}: {inner.Message}", e) { Device = name };
+            return new EdgeOpsException("BackupFailed", "NotSpecified", $"{name}: backup failed: {inner.Message} The previous backups are untouched.", e) { Device = name };
+        }
+
+        static bool IsDiskFull(IOException e) =>
+            e.HResult == 28 || (e.HResult & 0xFFFF) == 28 || (e.HResult & 0xFFFF) == 0x70 || (e.HResult & 0xFFFF) == 0x27
+            || e.Message.IndexOf("No space left", StringComparison.OrdinalIgnoreCase) >= 0
+            || e.Message.IndexOf("not enough space", StringComparison.OrdinalIgnoreCase) >= 0
+            || e.Message.IndexOf("quota", StringComparison.OrdinalIgnoreCase) >= 0;
+
+        static void RestartServices(IDeviceContext ctx, IDeviceTransport t, List<string> stopped)
+        {
+            Exception first = null;
+            for (int i = stopped.Count - 1; i >= 0; i--)
+            {
+                try
+                {
+                    ctx.Verbose($"starting service '{stopped[i]}' again");
+                    t.Run(DeviceScripts.Service("start", stopped[i]), CommandOptions.Root, CancellationToken.None)
+                        .EnsureSuccess(ctx.Device.ComputerName, $"starting service '{stopped[i]}' again");
+                }
+                catch (Exception e)
+                {
+                    ctx.Warning($"service '{stopped[i]}' could not be started again: {e.Message}");
+                    if (first == null) first = e;
+                }
+            }
+            if (first != null)
+                throw new EdgeOpsException("ServiceRestartFailed", "InvalidResult",
+                    $"{ctx.Device.ComputerName}: a service stopped for the backup could not be started again: {first.Message}", first);
+        }
+
+        static string HashStored(IBackupDestination store, string device, string name, CancellationToken ct)
+        {
+            using (var s = store.OpenRead(device, name))
+            using (var sha = SHA256.Create())
+            {
+                var buf = new byte[1 << 20];
+                int n;
+                while ((n = s.Read(buf, 0, buf.Length)) > 0) { ct.ThrowIfCancellationRequested(); sha.TransformBlock(buf, 0, n, null, 0); }
+                sha.TransformFinalBlock(buf, 0, 0);
+                return Le.Hex(sha.Hash);
+            }
+        }
+
+        static void WriteText(IBackupDestination store, string device, string name, string text)
+        {
+            using (var s = store.Create(device, name))
+            {
+                var b = new UTF8Encoding(false).GetBytes(text);
+                s.Write(b, 0, b.Length);
+                store.Flush(s);
+            }
+        }
+
+        static BackupManifest BuildManifest(EdgeDevice d, CardProbe probe, CardLayout layout, Dictionary<string, string> facts, Names names,
+            (string raw, string compressed) hashes, long stored, string compression, List<string> stopped, DateTimeOffset stamp, double seconds)
+        {
+            string F(string k) => facts.TryGetValue(k, out var v) && v.Length > 0 ? v : null;
+            var m = new BackupManifest
+            {
+                EdgeOpsVersion = Version, ComputerName = d.ComputerName, Created = stamp.UtcDateTime.ToString("o", CultureInfo.InvariantCulture),
+                Seconds = Math.Round(seconds, 2), SourcePath = probe.DevicePath, CardBytes = layout.DiskSize, ImageBytes = layout.ImageSize,
+                UsedBytes = layout.MappedBytes, StoredBytes = stored, ImageFile = names.Image, BmapFile = names.Map, Compression = compression,
+                Sha256 = hashes.raw, CompressedSha256 = hashes.compressed, Verified = true,
+                VerifiedAt = DateTimeOffset.UtcNow.UtcDateTime.ToString("o", CultureInfo.InvariantCulture), StoppedServices = stopped,
+                Device = new ManifestDevice
+                {
+                    HostName = d.HostName, Kind = d.Kind, Model = F("model"), Architecture = F("arch"), OS = F("os"), Kernel = F("kernel"),
+                    RootSource = probe.RootSource,
+                },
+                PartitionTable = new ManifestTable { Kind = layout.Table.Kind, DiskId = layout.Table.DiskId, SectorSize = layout.Table.SectorSize },
+            };
+            foreach (var p in layout.Table.Partitions)
+                m.PartitionTable.Partitions.Add(new ManifestPartition { Number = p.Number, Start = p.Start, Size = p.Size, Type = p.Type, Uuid = p.Uuid, Name = p.Name, Bootable = p.Bootable });
+            foreach (var f in layout.FileSystems)
+                m.FileSystems.Add(new ManifestFileSystem { Partition = f.Partition, Type = f.Type, Variant = f.Variant, Label = f.Label, Uuid = f.Uuid, SizeBytes = f.SizeBytes, UsedBytes = f.UsedBytes, Note = f.Note });
+            return m;
+        }
+    }
+}

@@ -1,0 +1,171 @@
+using System;
+using System.IO;
+using System.Linq;
+using System.Text;
+using EdgeOps.Benchmark.Measure;
+using EdgeOps.Fleet;
+using EdgeOps.Transport;
+
+namespace EdgeOps.Benchmark
+{
+    /// <summary>
+    /// Measures on a device: picks the runner for the device's architecture, copies it once into
+    /// &lt;dir&gt;/runner/&lt;sha256&gt;/ (default dir: ~/.cache/edgeops), copies each model once into
+    /// &lt;dir&gt;/models/&lt;sha256&gt;.onnx, runs the runner with the request on stdin and reads back raw latencies.
+    /// </summary>
+    public static class RemoteRunner
+    {
+        const string ProbeScript = "uname -m; printf '%s\\n' \"$HOME\"";
+        const string HasRunnerScript = "test -x {0}/edgeops-runner && test -f {0}/.complete";
+        const string PrepareScript = "mkdir -p {0} && rm -rf {1} && mkdir -p {1}";
+        const string SealScript = "chmod 755 {0}/edgeops-runner && : > {0}/.complete && " +
+                                  "if test -f {1}/.complete; then rm -rf {0}; else rm -rf {1} && mv {0} {1}; fi";
+        const string HasFileScript = "test -s {0}";
+        const string PlaceModelScript = "mkdir -p {0}";
+        const string MoveScript = "mv -f {0} {1}";
+
+        public static MeasureResponse Measure(IDeviceContext ctx, MeasureRequest request, string runnerDirectory, out string runnerHash)
+        {
+            var dev = ctx.Device.ComputerName;
+            var t = ctx.Transport;
+            var ct = ctx.Cancellation;
+            var probe = t.Run(Sh.Script(ProbeScript), CommandOptions.Default, ct).EnsureSuccess(dev, "reading the architecture");
+            var lines = probe.Stdout.Split('\n').Select(l => l.Trim()).ToArray();
+            var arch = lines.ElementAtOrDefault(0) ?? "";
+            var home = lines.ElementAtOrDefault(1) ?? "";
+            var rid = RunnerPackage.RidForMachine(arch);
+            if (rid == null)
+                throw new EdgeOpsException("RunnerUnsupportedArchitecture", "NotImplemented",
+                    $"{dev}: no benchmark runner for architecture '{arch}'. Invoke-EdgeBenchmark runs models on 64-bit Linux devices " +
+                    $"({string.Join(", ", RunnerPackage.SupportedRids)}); install a 64-bit OS on {dev}.");
+            var baseDir = string.IsNullOrEmpty(runnerDirectory) ? (home.StartsWith("/", StringComparison.Ordinal) ? home.TrimEnd('/') + "/.cache/edgeops" : null) : runnerDirectory.TrimEnd('/');
+            if (string.IsNullOrEmpty(baseDir) || !baseDir.StartsWith("/", StringComparison.Ordinal))
+                throw new EdgeOpsException("RunnerDirectoryInvalid", "InvalidArgument",
+                    $"{dev}: " + (string.IsNullOrEmpty(runnerDirectory) ? $"the login user has no home folder ('{home}'), so the runner has nowhere to go"
+                                                                         : $"-RunnerDirectory '{runnerDirectory}' is not an absolute path") +
+                    ". Give -RunnerDirectory an absolute folder on the device.");
+
+            var pkg = RunnerPackage.Get(rid, ctx.Verbose, ct);
+            runnerHash = pkg.Hash;
+            var runnerDir = baseDir + "/runner/" + pkg.Hash;
+            var exe = runnerDir + "/" + RunnerPackage.ExecutableName;
+            if (t.Run(Sh.Script(HasRunnerScript, runnerDir), CommandOptions.Default, ct).ExitCode != 0)
+                Deploy(ctx, pkg, baseDir, runnerDir);
+            else ctx.Verbose($"Runner {pkg.Hash.Substring(0, 12)} ({rid}) already on the device.");
+
+            var smoke = t.Run(Sh.Cmd(exe, "--version"), CommandOptions.Default, ct);
+            if (smoke.ExitCode != 0 || !smoke.Stdout.StartsWith("edgeops-runner", StringComparison.Ordinal))
+                throw Unusable(dev, runnerDir, smoke);
+            ctx.Verbose("Runner: " + smoke.Stdout.Trim());
+
+            var remote = new MeasureRequest
+            {
+                BatchSize = request.BatchSize, WarmupRuns = request.WarmupRuns, Runs = request.Runs, DurationSeconds = request.DurationSeconds,
+                Threads = request.Threads, GraphOptimization = request.GraphOptimization, ExecutionProvider = request.ExecutionProvider, Seed = request.Seed,
+            };
+            foreach (var kv in request.InputShapes) remote.InputShapes[kv.Key] = kv.Value;
+            foreach (var model in request.Models) remote.Models.Add(PlaceModel(ctx, model, baseDir + "/models"));
+
+            ctx.Verbose($"Measuring {request.Models.Count} model(s) on the device.");
+            ctx.Progress("Benchmarking", "runner measuring on the device", 0, 0);
+            using (var stdin = new MemoryStream(Encoding.UTF8.GetBytes(remote.ToWire())))
+            using (var stdout = new MemoryStream())
+            {
+                var r = t.RunStreaming(Sh.Cmd(exe, "--measure"), stdin, stdout, CommandOptions.Default, ct);
+                var text = Encoding.UTF8.GetString(stdout.ToArray());
+                if (r.ExitCode == 3)
+                {
+                    try { MeasureResponse.FromWire(text); }
+                    catch (EdgeOpsException e) { throw new EdgeOpsException(e.ErrorId, e.Category, $"{dev}: {e.Message}") { Device = dev }; }
+                }
+                if (r.ExitCode != 0) throw new DeviceCommandException(dev, "the benchmark runner", r.ExitCode, (r.Stderr + "\n" + text).Trim());
+                try { return MeasureResponse.FromWire(text); }
+                catch (InvalidDataException e)
+                {
+                    throw new EdgeOpsException("RunnerProtocolError", "InvalidResult", $"{dev}: the runner's answer could not be read: {e.Message}", e) { Device = dev };
+                }
+            }
+        }
+
+        static void Deploy(IDeviceContext ctx, RunnerPackage pkg, string baseDir, string runnerDir)
+        {
+            var dev = ctx.Device.ComputerName;
+            var t = ctx.Transport;
+            var ct = ctx.Cancellation;
+            var staging = runnerDir + ".tmp-" + Guid.NewGuid().ToString("N").Substring(0, 8);
+            ctx.Verbose($"Copying the {pkg.Rid} runner ({RateMeter.Human(pkg.TotalBytes)}) to {runnerDir}.");
+            var prep = t.Run(Sh.Script(PrepareScript, baseDir + "/runner", staging), CommandOptions.Default, ct);
+            if (prep.ExitCode != 0)
+                throw new EdgeOpsException("RunnerDeployFailed", "WriteError",
+                    $"{dev}: cannot create {staging}: {prep.Stderr.Trim()}. Give -RunnerDirectory a folder the login user can write.") { Device = dev };
+            long total = pkg.TotalBytes, before = 0;
+            try
+            {
+                foreach (var f in pkg.Files)
+                {
+                    long offset = before;
+                    using (var s = File.OpenRead(Path.Combine(pkg.Directory, f)))
+                        t.Upload(s, staging + "/" + f, new Progress(p => ctx.Progress("Copying the benchmark runner", f, offset + p, total)), ct);
+                    before += new FileInfo(Path.Combine(pkg.Directory, f)).Length;
+                }
+            }
+            catch (Exception e) when (!(e is OperationCanceledException))
+            {
+                t.Run(Sh.Cmd("rm", "-rf", staging), CommandOptions.Default, ct);
+                throw new EdgeOpsException("RunnerDeployFailed", "WriteError",
+                    $"{dev}: copying the benchmark runner ({RateMeter.Human(total)}) to {staging} failed: {e.Message}. " +
+                    "Free some space there or give -RunnerDirectory another folder.", e) { Device = dev };
+            }
+            ctx.ProgressDone("Copying the benchmark runner");
+            t.Run(Sh.Script(SealScript, staging, runnerDir), CommandOptions.Default, ct).EnsureSuccess(dev, "installing the benchmark runner");
+        }
+
+        static string PlaceModel(IDeviceContext ctx, string localPath, string modelsDir)
+        {
+            var t = ctx.Transport;
+            var ct = ctx.Cancellation;
+            var hash = RunnerPackage.FileHash(localPath);
+            var remote = modelsDir + "/" + hash + ".onnx";
+            if (t.Run(Sh.Script(HasFileScript, remote), CommandOptions.Default, ct).ExitCode == 0) return remote;
+            ctx.Verbose($"Copying {Path.GetFileName(localPath)} to {remote}.");
+            t.Run(Sh.Script(PlaceModelScript, modelsDir), CommandOptions.Default, ct).EnsureSuccess(ctx.Device.ComputerName, "creating " + modelsDir);
+            var tmp = remote + ".tmp-" + Guid.NewGuid().ToString("N").Substring(0, 8);
+            var size = new FileInfo(localPath).Length;
+            try
+            {
+                using (var s = File.OpenRead(localPath))
+                    t.Upload(s, tmp, new Progress(p => ctx.Progress("Copying the model", Path.GetFileName(localPath), p, size)), ct);
+            }
+            catch (Exception e) when (!(e is OperationCanceledException))
+            {
+                t.Run(Sh.Cmd("rm", "-f", tmp), CommandOptions.Default, ct);
+                throw new EdgeOpsException("ModelUploadFailed", "WriteError",
+                    $"{ctx.Device.ComputerName}: copying '{Path.GetFileName(localPath)}' ({RateMeter.Human(size)}) to {modelsDir} failed: {e.Message}. " +
+                    "Free some space there or give -RunnerDirectory another folder.", e) { Device = ctx.Device.ComputerName };
+            }
+            ctx.ProgressDone("Copying the model");
+            t.Run(Sh.Script(MoveScript, tmp, remote), CommandOptions.Default, ct).EnsureSuccess(ctx.Device.ComputerName, "storing the model");
+            return remote;
+        }
+
+        static EdgeOpsException Unusable(string dev, string dir, CommandResult r)
+        {
+            var err = (r.Stderr + " " + r.Stdout).Trim();
+            string why;
+            if (r.ExitCode == 126) why = "it cannot be executed there (the filesystem is mounted noexec, or the file lost its execute permission)";
+            else if (r.ExitCode == 127) why = "it or a library it needs was not found (EdgeOps runners need glibc-based 64-bit Linux)";
+            else why = $"it exited with code {r.ExitCode}";
+            if (err.Length > 400) err = err.Substring(0, 400) + "...";
+            return new EdgeOpsException("RunnerUnusable", "ResourceUnavailable",
+                $"{dev}: the benchmark runner in {dir} cannot run: {why}{(err.Length > 0 ? " (" + err + ")" : "")}. " +
+                "Give -RunnerDirectory a folder on a filesystem that allows programs to run, with about 50 MB free.") { Device = dev };
+        }
+
+        sealed class Progress : IProgress<long>
+        {
+            readonly Action<long> _a;
+            public Progress(Action<long> a) { _a = a; }
+            public void Report(long value) => _a(value);
+        }
+    }
+}

@@ -1,0 +1,59 @@
+using System;
+using System.Net.Http;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace EdgeOps.Leases
+{
+    /// <summary>HttpClient plumbing shared by the Keystone, Blazar and iCalendar-feed calls.</summary>
+    public static class Http
+    {
+        public static HttpClient Create(CalendarOptions options) => Create(options?.Handler, options?.Timeout ?? TimeSpan.FromSeconds(100));
+
+        public static HttpClient Create(HttpMessageHandler handler, TimeSpan timeout)
+        {
+            var http = handler == null ? new HttpClient() : new HttpClient(handler, disposeHandler: false);
+            http.Timeout = timeout;
+            http.DefaultRequestHeaders.UserAgent.ParseAdd("EdgeOps/0.1");
+            return http;
+        }
+
+        /// <summary>Sends, turning network failures and time-outs into clear errors (user cancellation stays a cancellation).</summary>
+        public static async Task<HttpResponseMessage> SendAsync(HttpClient http, HttpRequestMessage request, string what, CancellationToken ct)
+        {
+            var url = request.RequestUri;
+            try
+            {
+                return await http.SendAsync(request, ct).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+            {
+                throw new EdgeOpsException("EndpointTimeout", "OperationTimeout",
+                    $"{what} at {Display(url)} did not answer within {http.Timeout.TotalSeconds:0} s. Check the address, or raise -TimeoutSec.");
+            }
+            catch (HttpRequestException e)
+            {
+                throw new EdgeOpsException("EndpointUnreachable", "ConnectionError",
+                    $"{what} at {Display(url)} is unreachable: {Innermost(e).Message} Check the URL and your network.", e);
+            }
+        }
+
+        public static async Task<string> GetTextAsync(HttpClient http, Uri url, string what, CancellationToken ct)
+        {
+            using (var req = new HttpRequestMessage(HttpMethod.Get, url))
+            using (var resp = await SendAsync(http, req, what, ct).ConfigureAwait(false))
+            {
+                var body = await resp.Content.ReadAsStringAsync().ConfigureAwait(false);
+                if (!resp.IsSuccessStatusCode)
+                    throw new EdgeOpsException("CalendarFetchFailed", "ReadError",
+                        $"{what} at {Display(url)} answered {(int)resp.StatusCode} {resp.ReasonPhrase}. Check the URL.");
+                return body;
+            }
+        }
+
+        /// <summary>A URL for messages: never its user-info or query (which may hold a token).</summary>
+        public static string Display(Uri url) => url == null ? "(none)" : url.GetLeftPart(UriPartial.Path);
+
+        static Exception Innermost(Exception e) { while (e.InnerException != null) e = e.InnerException; return e; }
+    }
+}

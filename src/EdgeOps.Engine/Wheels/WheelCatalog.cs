@@ -1,0 +1,237 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using System.Text;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+
+namespace EdgeOps.Wheels
+{
+    /// <summary>One wheel of a catalog: what the file name says, plus what tags cannot express.</summary>
+    public sealed class WheelEntry
+    {
+        /// <summary>Object key relative to the catalog's folder ("torch-2.1.0-cp38-cp38-linux_aarch64.whl" or "jp46/torch-...whl").</summary>
+        public string File { get; set; }
+        public string Package { get; set; }
+        public string Version { get; set; }
+        /// <summary>Lowercase hex SHA-256; null for wheels found by listing a folder (computed on download).</summary>
+        public string Sha256 { get; set; }
+        /// <summary>Bytes; -1 when unknown.</summary>
+        public long Size { get; set; } = -1;
+        public List<string> Tags { get; set; } = new List<string>();
+        /// <summary>L4T release pattern the wheel needs ("32.7.1", "32.7.*", "35.*"); null = not a Jetson wheel.</summary>
+        public string L4T { get; set; }
+        /// <summary>JetPack version pattern ("4.6.1", "5.1.*"), checked through the L4T release the device reports.</summary>
+        public string JetPack { get; set; }
+        /// <summary>CUDA version pattern ("10.2", "11.4.*"); null = any or none.</summary>
+        public string Cuda { get; set; }
+        /// <summary>Device kinds the wheel is for (jetson-nano, raspberrypi5...); empty = any.</summary>
+        public List<string> Devices { get; set; } = new List<string>();
+        /// <summary>Shared libraries that must be on the device (libopenblas.so.0).</summary>
+        public List<string> SystemLibraries { get; set; } = new List<string>();
+        /// <summary>Debian packages that provide them (libopenblas0), installed with -InstallSystemPackages.</summary>
+        public List<string> SystemPackages { get; set; } = new List<string>();
+        /// <summary>Requirements installed with the wheel ("numpy&lt;2").</summary>
+        public List<string> Requires { get; set; } = new List<string>();
+        /// <summary>For companions (torchvision, torchaudio): the torch version they were built against.</summary>
+        public string Torch { get; set; }
+        public string Published { get; set; }
+
+        /// <summary>An entry from a file name alone (a folder or bucket listing without catalog).</summary>
+        public static WheelEntry FromName(string key, long size)
+        {
+            var w = WheelName.Parse(key.Substring(key.LastIndexOf('/') + 1));
+            return new WheelEntry { File = key, Package = w.Package, Version = w.Version, Size = size, Tags = w.Tags.ToList() };
+        }
+
+        public string FileName => File.Substring(File.LastIndexOf('/') + 1);
+
+        /// <summary>Human summary of the constraints for messages ("L4T 32.7.*, CUDA 10.2, devices jetson-nano").</summary>
+        public string ConstraintText()
+        {
+            var parts = new List<string>();
+            if (!string.IsNullOrEmpty(L4T)) parts.Add("L4T " + L4T);
+            if (!string.IsNullOrEmpty(JetPack)) parts.Add("JetPack " + JetPack);
+            if (!string.IsNullOrEmpty(Cuda)) parts.Add("CUDA " + Cuda);
+            if (Devices.Count > 0) parts.Add("devices " + string.Join("/", Devices));
+            if (!string.IsNullOrEmpty(Torch)) parts.Add("torch " + Torch);
+            return string.Join(", ", parts);
+        }
+    }
+
+    /// <summary>
+    /// The catalog file (catalog.yaml beside the wheels). Read with line numbers in errors; written with every string
+    /// double-quoted so versions like "10.2" stay text.
+    /// </summary>
+    public sealed class WheelCatalog
+    {
+        public const string DefaultName = "catalog.yaml";
+        public int Format { get; set; } = 1;
+        public List<WheelEntry> Wheels { get; } = new List<WheelEntry>();
+
+        public static WheelCatalog Parse(string text, string where)
+        {
+            var stream = new YamlStream();
+            try { stream.Load(new StringReader(text ?? "")); }
+            catch (YamlException e) { throw Invalid(where, (int)e.Start.Line, "not valid YAML: " + (e.InnerException?.Message ?? e.Message)); }
+            var cat = new WheelCatalog();
+            if (stream.Documents.Count == 0) return cat;
+            if (!(stream.Documents[0].RootNode is YamlMappingNode root))
+                throw Invalid(where, 1, "the catalog must be a mapping with a 'wheels' list.");
+            foreach (var kv in root.Children)
+            {
+                var key = Scalar(kv.Key, where);
+                if (key == "format")
+                {
+                    if (!int.TryParse(Scalar(kv.Value, where), NumberStyles.Integer, CultureInfo.InvariantCulture, out var f) || f != 1)
+                        throw Invalid(where, (int)kv.Value.Start.Line, $"format '{Scalar(kv.Value, where)}' is not supported (this EdgeOps reads format 1).");
+                }
+                else if (key == "wheels")
+                {
+                    if (kv.Value is YamlScalarNode empty && string.IsNullOrEmpty(empty.Value)) continue;
+                    if (!(kv.Value is YamlSequenceNode seq)) throw Invalid(where, (int)kv.Value.Start.Line, "'wheels' must be a list.");
+                    foreach (var node in seq.Children) cat.Wheels.Add(ParseEntry(node, where));
+                }
+            }
+            return cat;
+        }
+
+        static WheelEntry ParseEntry(YamlNode node, string where)
+        {
+            if (!(node is YamlMappingNode map)) throw Invalid(where, (int)node.Start.Line, "each wheel must be a mapping (file:, sha256:, ...).");
+            var e = new WheelEntry();
+            foreach (var kv in map.Children)
+            {
+                var key = Scalar(kv.Key, where).ToLowerInvariant();
+                int line = (int)kv.Value.Start.Line;
+                switch (key)
+                {
+                    case "file": e.File = Scalar(kv.Value, where); break;
+                    case "package": e.Package = WheelName.Normalize(Scalar(kv.Value, where)); break;
+                    case "version": e.Version = Scalar(kv.Value, where); break;
+                    case "sha256": e.Sha256 = Scalar(kv.Value, where)?.ToLowerInvariant(); break;
+                    case "size":
+                        if (!long.TryParse(Scalar(kv.Value, where), NumberStyles.Integer, CultureInfo.InvariantCulture, out var size) || size < 0)
+                            throw Invalid(where, line, "size must be a number of bytes.");
+                        e.Size = size; break;
+                    case "tags": e.Tags = List(kv.Value, where); break;
+                    case "l4t": e.L4T = Scalar(kv.Value, where); break;
+                    case "jetpack": e.JetPack = Scalar(kv.Value, where); break;
+                    case "cuda": e.Cuda = Scalar(kv.Value, where); break;
+                    case "devices": e.Devices = List(kv.Value, where); break;
+                    case "systemlibraries": e.SystemLibraries = List(kv.Value, where); break;
+                    case "systempackages": e.SystemPackages = List(kv.Value, where); break;
+                    case "requires": e.Requires = List(kv.Value, where); break;
+                    case "torch": e.Torch = Scalar(kv.Value, where); break;
+                    case "published": e.Published = Scalar(kv.Value, where); break;
+                    default: break;   // unknown keys are kept readable by newer writers
+                }
+            }
+            int at = (int)node.Start.Line;
+            if (string.IsNullOrEmpty(e.File)) throw Invalid(where, at, "a wheel has no 'file'.");
+            if (!WheelName.TryParse(e.FileName, out var name)) throw Invalid(where, at, $"'{e.File}' is not a wheel file name.");
+            try { Storage.StorageKey.Check(e.File); }
+            catch (EdgeOpsException x) { throw Invalid(where, at, x.Message); }
+            if (e.Package == null) e.Package = name.Package;
+            if (e.Version == null) e.Version = name.Version;
+            if (e.Tags.Count == 0) e.Tags = name.Tags.ToList();
+            if (e.Sha256 != null && !System.Text.RegularExpressions.Regex.IsMatch(e.Sha256, "^[0-9a-f]{64}$"))
+                throw Invalid(where, at, $"the sha256 of '{e.File}' is not 64 hex digits.");
+            return e;
+        }
+
+        static string Scalar(YamlNode n, string where)
+        {
+            if (n is YamlScalarNode s)
+                return s.Style == ScalarStyle.Plain && (s.Value == "" || s.Value == "~" || s.Value == "null") ? null : s.Value;
+            throw Invalid(where, (int)n.Start.Line, "expected a single value here.");
+        }
+
+        static List<string> List(YamlNode n, string where)
+        {
+            if (n is YamlScalarNode s) { var v = Scalar(s, where); return v == null ? new List<string>() : new List<string> { v }; }
+            if (n is YamlSequenceNode seq) return seq.Children.Select(c => Scalar(c, where)).Where(v => !string.IsNullOrEmpty(v)).ToList();
+            throw Invalid(where, (int)n.Start.Line, "expected a list here.");
+        }
+
+        static EdgeOpsException Invalid(string where, int line, string what) =>
+            new EdgeOpsException("WheelCatalogInvalid", "InvalidData", $"The wheel catalog {where} (line {line}) is not valid: {what} Fix the file or publish again with Publish-TorchWheel.");
+
+        /// <summary>Adds or replaces the entry with the same file.</summary>
+        public void Upsert(WheelEntry entry)
+        {
+            Wheels.RemoveAll(w => string.Equals(w.File, entry.File, StringComparison.Ordinal));
+            Wheels.Add(entry);
+            Wheels.Sort((a, b) =>
+            {
+                int c = string.CompareOrdinal(a.Package, b.Package);
+                if (c != 0) return c;
+                c = -new PepVersion(a.Version).CompareTo(new PepVersion(b.Version));
+                return c != 0 ? c : string.CompareOrdinal(a.File, b.File);
+            });
+        }
+
+        public string ToYaml()
+        {
+            var sb = new StringBuilder();
+            sb.Append("# EdgeOps wheel catalog (written by Publish-TorchWheel; format described in docs/wheels.md)\n");
+            sb.Append("format: 1\n");
+            if (Wheels.Count == 0) { sb.Append("wheels: []\n"); return sb.ToString(); }
+            sb.Append("wheels:\n");
+            foreach (var w in Wheels)
+            {
+                sb.Append("  - file: ").Append(Q(w.File)).Append('\n');
+                Line(sb, "package", w.Package);
+                Line(sb, "version", w.Version);
+                Line(sb, "sha256", w.Sha256);
+                if (w.Size >= 0) sb.Append("    size: ").Append(w.Size.ToString(CultureInfo.InvariantCulture)).Append('\n');
+                Seq(sb, "tags", w.Tags);
+                Line(sb, "l4t", w.L4T);
+                Line(sb, "jetpack", w.JetPack);
+                Line(sb, "cuda", w.Cuda);
+                Seq(sb, "devices", w.Devices);
+                Seq(sb, "systemLibraries", w.SystemLibraries);
+                Seq(sb, "systemPackages", w.SystemPackages);
+                Seq(sb, "requires", w.Requires);
+                Line(sb, "torch", w.Torch);
+                Line(sb, "published", w.Published);
+            }
+            return sb.ToString();
+        }
+
+        static void Line(StringBuilder sb, string key, string value)
+        {
+            if (!string.IsNullOrEmpty(value)) sb.Append("    ").Append(key).Append(": ").Append(Q(value)).Append('\n');
+        }
+
+        static void Seq(StringBuilder sb, string key, List<string> values)
+        {
+            if (values == null || values.Count == 0) return;
+            sb.Append("    ").Append(key).Append(": [").Append(string.Join(", ", values.Select(Q))).Append("]\n");
+        }
+
+        /// <summary>A YAML double-quoted scalar.</summary>
+        static string Q(string s)
+        {
+            var sb = new StringBuilder("\"");
+            foreach (var c in s)
+            {
+                switch (c)
+                {
+                    case '"': sb.Append("\\\""); break;
+                    case '\\': sb.Append("\\\\"); break;
+                    case '\n': sb.Append("\\n"); break;
+                    case '\r': sb.Append("\\r"); break;
+                    case '\t': sb.Append("\\t"); break;
+                    default:
+                        if (c < 0x20) sb.Append("\\x").Append(((int)c).ToString("x2", CultureInfo.InvariantCulture));
+                        else sb.Append(c);
+                        break;
+                }
+            }
+            return sb.Append('"').ToString();
+        }
+    }
+}

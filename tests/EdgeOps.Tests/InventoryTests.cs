@@ -1,0 +1,140 @@
+using System.Management.Automation;
+using EdgeOps.Tests.Infrastructure;
+using Xunit;
+
+namespace EdgeOps.Tests
+{
+    public class InventoryTests : IDisposable
+    {
+        readonly string _dir = Directory.CreateTempSubdirectory("edgeops-inv-").FullName;
+        readonly PowerShellSession _ps = new();
+        public void Dispose() { _ps.Dispose(); Directory.Delete(_dir, true); }
+
+        string Write(string yaml, string name = "fleet.yaml")
+        {
+            var p = Path.Combine(_dir, name);
+            File.WriteAllText(p, yaml);
+            return p;
+        }
+
+        const string Good = """
+            defaults:
+              user: pi
+              port: 1
+              sudo: nopasswd
+              identityFile: keys/id_ed25519
+            devices:
+              - name: pi4-01
+                host: 127.0.0.1
+                kind: raspberrypi4
+                tags: [lab, pi4]
+                room: B12
+              - name: pi5-01
+                host: 127.0.0.1
+                kind: raspberrypi5
+                port: 22
+                tags: [lab, pi5]
+              - name: jetson-01
+                host: 127.0.0.1
+                kind: jetson-nano
+                user: nvidia
+                sudo: password
+                proxyJump: pi@bastion:2200
+                tags: [jetson]
+            """;
+
+        [Fact]
+        public void Reads_devices_with_defaults_overrides_and_free_form_properties()
+        {
+            var path = Write(Good);
+            var r = _ps.Run("Get-EdgeDevice -Inventory $args[0]", path);
+            Assert.Empty(r.Errors);
+            Assert.Equal(3, r.Output.Count);
+            var pi4 = r.Output[0];
+            Assert.Equal("pi4-01", pi4.Properties["ComputerName"].Value);
+            Assert.Equal(1, pi4.Properties["Port"].Value);
+            Assert.Equal("pi", pi4.Properties["UserName"].Value);
+            Assert.Equal(Path.Combine(_dir, "keys", "id_ed25519"), pi4.Properties["IdentityFile"].Value);
+            Assert.Equal("B12", pi4.Properties["room"].Value);
+            Assert.Equal("lab,pi4", pi4.Properties["Tags"].Value);
+            Assert.Equal(22, r.Output[1].Properties["Port"].Value);
+            var j = r.Output[2];
+            Assert.Equal("nvidia", j.Properties["UserName"].Value);
+            Assert.Equal("password", j.Properties["SudoMode"].Value);
+            Assert.Equal("pi@bastion:2200", j.Properties["ProxyJump"].Value);
+            Assert.Equal("jetson-nano", j.Properties["Kind"].Value);
+        }
+
+        [Fact]
+        public void Filters_by_name_wildcard_and_tag()
+        {
+            var path = Write(Good);
+            Assert.Equal(new[] { "pi4-01", "pi5-01" }, _ps.Run("Get-EdgeDevice $args[0] -Name 'pi*'", path).Output.Select(o => o.Properties["ComputerName"].Value));
+            Assert.Equal(new[] { "jetson-01" }, _ps.Run("Get-EdgeDevice $args[0] -Tag jetson", path).Output.Select(o => o.Properties["ComputerName"].Value));
+            Assert.Empty(_ps.Run("Get-EdgeDevice $args[0] -Name nothing*", path).Output);
+        }
+
+        [Theory]
+        [InlineData("devices:\n  - name: a\n    host: h\n  - name: A\n    host: h2\n", 4, "duplicate device name 'A'")]
+        [InlineData("devices:\n  - name: a\n    kind: raspberrypi4\n", 2, "has no 'host'")]
+        [InlineData("devices:\n  - name: a\n    host: h\n    hostname: x\n", 4, "unknown key 'hostname'")]
+        [InlineData("devices:\n  - name: a\n    host: h\n    identityfile: x\n", 4, "did you mean 'identityFile'")]
+        [InlineData("devices:\n  - name: a\n    host: h\n    kind: pi9\n", 4, "'kind' must be one of")]
+        [InlineData("devices:\n  - name: a\n    host: h\n    port: abc\n", 4, "'port' must be a number")]
+        [InlineData("devices:\n  - name: a\n    host: h\n    sudo: always\n", 4, "'sudo' must be one of")]
+        [InlineData("devices:\n  - name: a\n   host: [unclosed\n", 3, "not valid YAML")]
+        [InlineData("fleet:\n  - name: a\n", 1, "unknown top-level key 'fleet'")]
+        public void Bad_files_name_file_line_and_problem(string yaml, int line, string what)
+        {
+            var path = Write(yaml);
+            var r = _ps.Run("Get-EdgeDevice -Inventory $args[0]", path);
+            Assert.Empty(r.Output);
+            var e = Assert.Single(r.Errors);
+            Assert.Contains(path + ":" + line + ":", e.ToString());
+            Assert.Contains(what, e.ToString());
+            Assert.Equal("InventoryInvalid", e.FullyQualifiedErrorId.Split(',')[0]);
+            Assert.Equal(ErrorCategory.InvalidData, e.CategoryInfo.Category);
+        }
+
+        [Fact]
+        public void Missing_file_says_which_and_what_to_do()
+        {
+            var e = Assert.Single(_ps.Run("Get-EdgeDevice -Inventory $args[0]", Path.Combine(_dir, "nope.yaml")).Errors);
+            Assert.Contains("nope.yaml", e.ToString());
+            Assert.Contains("does not exist", e.ToString());
+            Assert.Equal(ErrorCategory.ObjectNotFound, e.CategoryInfo.Category);
+        }
+
+        [Fact]
+        public void Hostile_names_are_data()
+        {
+            var path = Write("devices:\n  - name: \"pi 'x'; $(touch /tmp/edgeops-canary)\"\n    host: \"h`x`\"\n");
+            var r = _ps.Run("Get-EdgeDevice -Inventory $args[0]", path);
+            Assert.Equal("pi 'x'; $(touch /tmp/edgeops-canary)", r.Output.Single().Properties["ComputerName"].Value);
+            Assert.False(File.Exists("/tmp/edgeops-canary"));
+        }
+
+        [Fact]
+        public void Devices_bind_by_property_name_from_csv_like_objects_and_registry()
+        {
+            var path = Write(Good);
+            _ps.Run("Get-EdgeDevice -Inventory $args[0] | Out-Null", path);
+            // A result of another cmdlet carries only ComputerName: the registry restores the connection details.
+            // pi4-01 is 127.0.0.1 port 1 (nothing listens): the error's target shows the restored details.
+            var r = _ps.Run("[pscustomobject]@{ ComputerName = 'pi4-01' } | Test-EdgeDevice -ConnectTimeout 2");
+            var e = Assert.Single(r.Errors);
+            var target = Assert.IsType<EdgeDevice>(e.TargetObject);
+            Assert.Equal(("pi4-01", "127.0.0.1", 1, "raspberrypi4"), (target.ComputerName, target.HostName, target.Port, target.Kind));
+            // the inventory's identity file (restored too) does not exist: a clear error before any connection
+            Assert.Equal("SshIdentityNotFound", e.FullyQualifiedErrorId.Split(',')[0]);
+            Assert.Contains(Path.Combine(_dir, "keys", "id_ed25519"), e.ToString());
+            Assert.Contains("pi4-01", e.ToString());
+            // Tab completion of device names
+            var completions = _ps.Run("(TabExpansion2 -inputScript 'Test-EdgeDevice -ComputerName pi' -cursorColumn 32).CompletionMatches.CompletionText")
+                .Output.Select(o => o.ToString()).ToList();
+            Assert.Contains("pi4-01", completions);
+            Assert.Contains("pi5-01", completions);
+            Assert.DoesNotContain("jetson-01", completions);
+        }
+    }
+}
