@@ -34,7 +34,12 @@ namespace EdgeOps.Transport
             lock (_gate)
             {
                 _options = options;
-                if (_client != null && _client.IsConnected) return;
+                if (_client != null && _client.IsConnected)
+                {
+                    // a key accepted by an earlier cmdlet is in known_hosts now: for this one it is simply trusted
+                    if (HostKeyStatusAtConnect == HostKeyStatus.Unknown) HostKeyStatusAtConnect = HostKeyStatus.Trusted;
+                    return;
+                }
                 DisposeClients();
                 Connect(ct);
             }

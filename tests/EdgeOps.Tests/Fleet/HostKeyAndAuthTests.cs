@@ -40,7 +40,10 @@ public class HostKeyAndAuthTests
             Assert.Contains(o.P("HostKeyFingerprint"), d.HostKeyFingerprints().Values);
         }
 
-        // recorded means known: a new session (new connections) trusts them without the switch
+        // recorded means known: the next cmdlet (pooled connections) and new connections trust them without the switch
+        var pooled = ps.Run(TestAll, inv);
+        Assert.Empty(pooled.Errors);
+        Assert.All(pooled.Output, o => Assert.Equal("Trusted", o.P("HostKey")));
         EdgeOps.Transport.TransportFactory.CloseAll();
         var again = ps.Run(TestAll, inv);
         Assert.Empty(again.Errors);
