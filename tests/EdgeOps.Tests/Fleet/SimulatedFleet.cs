@@ -190,12 +190,12 @@ public sealed class SimulatedFleet : IDisposable
         {
             var parts = File.ReadAllText(ownerFile).Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
             if (parts.Length < 2 || !int.TryParse(parts[0], out var pid)) return false;
-            return ProcessStartTicks(pid) == parts[1];
+            return ProcessStartTicks(pid) is { } ticks && ticks == parts[1];
         }
         catch (IOException) { return false; }
     }
 
-    static string ProcessStartTicks(int pid)
+    static string? ProcessStartTicks(int pid)
     {
         try
         {
@@ -203,7 +203,7 @@ public sealed class SimulatedFleet : IDisposable
             var after = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
             return after[19];   // field 22: starttime
         }
-        catch (Exception) { return "gone"; }
+        catch (Exception) { return null; }   // no such process
     }
 
     static void DestroyDir(string dir)

@@ -94,4 +94,45 @@ public class SimulatedFleetTests
         Assert.Equal(skipped, reason != null);
         if (skipped) Assert.Contains("root", reason);
     }
+
+    [FleetFact]
+    public void Start_cleans_up_what_a_crashed_run_left_behind()
+    {
+        // a device of a "crashed" fleet: its owner process is gone, its sshd, mounts and loop devices are not
+        string? owner = null;
+        for (int x = 239; x > 40 && owner == null; x--)
+        {
+            var path = Path.Combine(SimulatedFleet.BaseDir, $"f{x}.owner");
+            try { using var fs = new FileStream(path, FileMode.CreateNew); fs.Write("999999999 gone\n"u8); owner = path; }
+            catch (IOException) { }
+        }
+        Assert.NotNull(owner);
+        var dir = owner![..^".owner".Length];
+        var dev = Path.Combine(dir, "d00");
+        var x2 = Path.GetFileName(dir)[1..];
+        Directory.CreateDirectory(dir);
+        var keys = Path.Combine(dir, "ak");
+        File.WriteAllText(keys, "");
+        var env = new Dictionary<string, string>
+        {
+            ["DEV_NAME"] = "crashed", ["DEV_ADDR"] = $"127.0.{x2}.1", ["DEV_PORT"] = "22", ["DEV_KIND"] = "raspberrypi4",
+            ["DEV_SUDO"] = "nopasswd", ["DEV_SIZE"] = (256L << 20).ToString(), ["DEV_PWHASH"] = "!", ["DEV_AUTHKEYS"] = keys,
+        };
+        HostProcess.Run("/bin/bash", new[] { SimulatedFleet.DeviceScript, "create", dev }, env: env).EnsureOk("create");
+        var keeper = int.Parse(HostProcess.Run("/bin/bash", new[] { SimulatedFleet.DeviceScript, "start", dev }).EnsureOk("start").stdout.Trim());
+        var loops = new[] { "loop", "bootloop", "rootloop" }.Select(f => File.ReadAllText(Path.Combine(dev, "host", f)).Trim()).ToList();
+        Assert.Contains(dev, File.ReadAllText("/proc/self/mountinfo"));
+
+        SimulatedFleet.CleanupStale();
+
+        Assert.False(Directory.Exists(dir));
+        Assert.False(File.Exists(owner));
+        Assert.False(Directory.Exists($"/proc/{keeper}"), "the crashed device still runs");
+        Assert.DoesNotContain(dir, File.ReadAllText("/proc/self/mountinfo"));
+        foreach (var l in loops)
+        {
+            var backing = $"/sys/block/{Path.GetFileName(l)}/loop/backing_file";
+            Assert.False(File.Exists(backing) && File.ReadAllText(backing).StartsWith(dir, StringComparison.Ordinal), $"{l} still attached");
+        }
+    }
 }
