@@ -135,4 +135,23 @@ public class SimulatedFleetTests
             Assert.False(File.Exists(backing) && File.ReadAllText(backing).StartsWith(dir, StringComparison.Ordinal), $"{l} still attached");
         }
     }
+
+    [FleetFact]
+    public void Meminfo_swap_lines_follow_swap_enabled_inside_the_device_only()
+    {
+        var fleet = _f.Fleet;
+        var (d, other) = (fleet.Devices[0], fleet.Devices[2]);
+        long SwapKb(SimulatedDevice x) => long.Parse(x.ExecOk("awk '/^SwapTotal:/{print $2}' /proc/meminfo").Trim());
+        Assert.Equal(0, SwapKb(d));
+        d.ExecOk("fallocate -l 32M /swaptest && chmod 600 /swaptest && mkswap /swaptest >/dev/null && swapon /swaptest");
+        try
+        {
+            FleetTestKit.Eventually(() => SwapKb(d) > 30000, TimeSpan.FromSeconds(3), "SwapTotal did not follow swapon");
+            Assert.InRange(SwapKb(d), 30000, 32768);
+            Thread.Sleep(300);
+            Assert.Equal(0, SwapKb(other));           // another device does not count it
+        }
+        finally { d.ExecOk("swapoff /swaptest; rm -f /swaptest"); }
+        FleetTestKit.Eventually(() => SwapKb(d) == 0, TimeSpan.FromSeconds(3), "SwapTotal did not follow swapoff");
+    }
 }
