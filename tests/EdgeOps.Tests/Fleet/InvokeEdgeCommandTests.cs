@@ -279,4 +279,28 @@ public class InvokeEdgeCommandTests
             d.StartSshd();
         }
     }
+
+    [FleetFact]
+    public void Stop_during_a_hanging_connect_returns_within_seconds()
+    {
+        var fleet = _f.Fleet;
+        var silent = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);   // accepts, never speaks SSH
+        silent.Start();
+        try
+        {
+            using var session = new PowerShellSession();
+            using var ps = PowerShell.Create();
+            ps.Runspace = session.Runspace;
+            ps.AddScript("Test-EdgeDevice -ComputerName hung -HostName 127.0.0.1 -Port $args[0] -UserName pi -IdentityFile $args[1] -ConnectTimeout 120")
+              .AddArgument(((System.Net.IPEndPoint)silent.LocalEndpoint).Port).AddArgument(fleet.KeyPath("ed25519"));
+            var ar = ps.BeginInvoke();
+            Thread.Sleep(1000);
+            Assert.False(ar.IsCompleted);
+            var sw = Stopwatch.StartNew();
+            ps.Stop();
+            Assert.True(sw.Elapsed < TimeSpan.FromSeconds(5), $"Stop took {sw.Elapsed}");
+            Assert.True(ar.IsCompleted);
+        }
+        finally { silent.Stop(); }
+    }
 }
