@@ -300,7 +300,7 @@ namespace EdgeOps.Transport
         bool? _sudoWithoutPassword;
 
         /// <summary>
-        /// With a -SudoCredential, asks once per connection whether `sudo -n` already works (NOPASSWD, or root):
+        /// With a -SudoCredential, asks once per device (this pooled transport) whether `sudo -n` already works (NOPASSWD):
         /// then the password is not sent at all.
         /// </summary>
         bool SudoWithoutPassword(CommandOptions options, CancellationToken ct) =>
