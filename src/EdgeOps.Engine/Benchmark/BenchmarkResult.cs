@@ -33,7 +33,7 @@ namespace EdgeOps
         /// <summary>Session creation (model load and graph optimization), milliseconds.</summary>
         public double InitMs { get; set; }
         public long ModelBytes { get; set; }
-        /// <summary>Peak resident memory added by the model's session and warm-up runs.</summary>
+        /// <summary>Memory added by the model's session and warm-up runs: the larger of the peak-RSS growth and the C heap's in-use growth.</summary>
         public long PeakMemoryBytes { get; set; }
         /// <summary>False when a budget failed; true when every budget given was met (or none was given).</summary>
         public bool Passed { get; set; }

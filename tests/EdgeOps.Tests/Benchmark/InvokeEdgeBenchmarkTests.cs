@@ -52,7 +52,9 @@ namespace EdgeOps.Tests.Benchmark
                 Assert.True((double)o.Properties["P99Ms"].Value <= (double)o.Properties["MaxMs"].Value);
                 Assert.Equal(1000.0 / (double)o.Properties["MeanMs"].Value, (double)o.Properties["Throughput"].Value, 6);
                 Assert.True((double)o.Properties["InitMs"].Value > 0);
-                Assert.True((long)o.Properties["PeakMemoryBytes"].Value > 0);
+                // the session holds the model's weights however much of the process's memory it could reuse
+                Assert.True((long)o.Properties["PeakMemoryBytes"].Value >= (long)o.Properties["ModelBytes"].Value / 2,
+                    $"PeakMemoryBytes {o.Properties["PeakMemoryBytes"].Value} for a model of {o.Properties["ModelBytes"].Value} bytes");
                 Assert.Equal(Environment.ProcessorCount.ToString(), P(o, "Cores"));
                 Assert.False(string.IsNullOrEmpty(P(o, "CpuModel")));
                 Assert.Equal(15, ((BenchmarkResult)o.BaseObject).GetLatenciesMs().Length);
