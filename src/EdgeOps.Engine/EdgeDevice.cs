@@ -19,6 +19,8 @@ namespace EdgeOps
         /// <summary>none, nopasswd or password.</summary>
         public string SudoMode { get; set; } = "nopasswd";
         public string KnownHostsFile { get; set; }
+        /// <summary>Key exchange algorithms to offer, in ssh_config's KexAlgorithms syntax; empty = SSH.NET's defaults.</summary>
+        public string KexAlgorithms { get; set; }
         /// <summary>raspberrypi4, raspberrypi5, jetson-nano or generic.</summary>
         public string Kind { get; set; } = "generic";
         /// <summary>Comma-separated tags (flat, so Export-Csv gives one clean column).</summary>

@@ -21,6 +21,21 @@ namespace EdgeOps.Tests
         }
 
         [Fact]
+        public void Test_EdgeDevice_and_Invoke_EdgeCommand_print_their_table_views()
+        {
+            // one host run each: PowerShell's Out-Default keeps the first type's view shape for the rest of a stream
+            var (exit, stdout, stderr) = IsolationTests.Host("Test-EdgeDevice");
+            Assert.True(exit == 0, stderr);
+            var (exit2, stdout2, stderr2) = IsolationTests.Host("Invoke-EdgeCommand -Command 'echo one; echo two; echo oops >&2'");
+            Assert.True(exit2 == 0, stderr2);
+            var lines = (stdout + "\n" + stdout2).Split('\n').Select(l => l.TrimEnd()).Where(l => l.Length > 0).ToList();
+            Assert.Contains(lines, l => System.Text.RegularExpressions.Regex.IsMatch(l, @"^ComputerName\s+HostName\s+User\s+Sudo\s+HostKey\s+RTT\(ms\)\s+Message$"));
+            Assert.Contains(lines, l => System.Text.RegularExpressions.Regex.IsMatch(l, @"^ComputerName\s+ExitCode\s+Seconds\s+Stdout\s+Stderr$"));
+            Assert.Contains(lines, l => l.Contains("(local)") && l.Contains("Local"));
+            Assert.Contains(lines, l => l.Contains("one ... (+1 lines)") && l.Contains("oops"));
+        }
+
+        [Fact]
         public async Task File_runs_with_arguments_and_errors_give_a_non_zero_exit()
         {
             var script = Path.Combine(_dir, "it's a script; $(x).ps1");

@@ -27,6 +27,26 @@ namespace EdgeOps.Tests
             Assert.Contains("EdgeOps.Format.ps1xml", ((object[])data["FormatsToProcess"]!).Cast<string>());
         }
 
+        [Fact]
+        public void Every_result_type_has_a_default_table_view_in_a_format_file_the_manifest_loads()
+        {
+            var data = ReadManifest();
+            var dir = Path.GetDirectoryName(Repo.ModuleManifest)!;
+            var tableViews = ((object[])data["FormatsToProcess"]!).Cast<string>()
+                .SelectMany(f => System.Xml.Linq.XDocument.Load(Path.Combine(dir, f)).Descendants("View"))
+                .Where(v => v.Element("TableControl") != null)
+                .SelectMany(v => v.Descendants("TypeName").Select(t => t.Value.Trim()))
+                .ToHashSet();
+            using var ps = new PowerShellSession();
+            var outputTypes = ps.Run("(Get-Module EdgeOps).ExportedCmdlets.Values | ForEach-Object { $_.OutputType } | ForEach-Object { $_.Name }")
+                .Output.Select(o => o.ToString()).Distinct().ToList();
+            Assert.Contains("EdgeOps.DeviceStatus", outputTypes);
+            // FileInfo (Export-EdgeBenchmarkReport) has PowerShell's own view
+            var ours = outputTypes.Where(t => t.StartsWith("EdgeOps.", StringComparison.Ordinal)).ToList();
+            Assert.True(ours.Count >= 15, string.Join(", ", outputTypes));
+            Assert.All(ours, t => Assert.True(tableViews.Contains(t), t + " has no table view"));
+        }
+
         static System.Collections.Hashtable ReadManifest()
         {
             var ast = System.Management.Automation.Language.Parser.ParseFile(Repo.ModuleManifest, out _, out var errors);

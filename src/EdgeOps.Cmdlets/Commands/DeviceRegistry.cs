@@ -16,7 +16,7 @@ namespace EdgeOps.Commands
     static class DeviceRegistry
     {
         public static EdgeDevice Resolve(string computerName, string hostName, string transport, int port, string user,
-            string identityFile, string proxyJump, string sudo, string kind, string knownHostsFile)
+            string identityFile, string proxyJump, string sudo, string kind, string knownHostsFile, string kexAlgorithms = null)
         {
             if (string.IsNullOrEmpty(computerName) && string.IsNullOrEmpty(hostName) && string.IsNullOrEmpty(transport))
                 return null;
@@ -32,6 +32,7 @@ namespace EdgeOps.Commands
             if (!string.IsNullOrEmpty(sudo)) d.SudoMode = sudo.ToLowerInvariant();
             if (!string.IsNullOrEmpty(kind)) d.Kind = kind;
             if (!string.IsNullOrEmpty(knownHostsFile)) d.KnownHostsFile = knownHostsFile;
+            if (!string.IsNullOrEmpty(kexAlgorithms)) d.KexAlgorithms = kexAlgorithms;
             if (string.IsNullOrEmpty(d.ComputerName)) d.ComputerName = d.HostName;
             if (d.IsLocal && string.IsNullOrEmpty(d.UserName)) d.UserName = Environment.UserName;
             return d;

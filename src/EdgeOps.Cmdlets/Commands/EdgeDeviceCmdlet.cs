@@ -230,10 +230,13 @@ namespace EdgeOps.Commands
         [Parameter(ValueFromPipelineByPropertyName = true)]
         public string KnownHostsFile { get; set; }
 
+        [Parameter(ValueFromPipelineByPropertyName = true)]
+        public string KexAlgorithms { get; set; }
+
         protected override void ProcessRecord()
         {
             AddDevice(DeviceRegistry.Resolve(ComputerName, HostName, Transport, Port, UserName, IdentityFile,
-                                             ProxyJump, SudoMode, Kind, KnownHostsFile));
+                                             ProxyJump, SudoMode, Kind, KnownHostsFile, KexAlgorithms));
         }
     }
 }

@@ -17,6 +17,8 @@ namespace EdgeOps
         /// <summary>Trusted, Accepted (new key recorded), Unknown, Changed, Local.</summary>
         public string HostKey { get; set; }
         public string HostKeyFingerprint { get; set; }
+        /// <summary>The key exchange agreed with the device (a post-quantum hybrid such as sntrup761x25519 or mlkem768x25519 where both sides have it).</summary>
+        public string KeyExchange { get; set; }
         public double RoundTripMs { get; set; }
         public string User { get; set; }
         public string Message { get; set; }
@@ -38,6 +40,7 @@ namespace EdgeOps.Fleet
             if (t is SshTransport ssh)
             {
                 status.HostKeyFingerprint = ssh.HostKeyFingerprint;
+                status.KeyExchange = ssh.KeyExchangeAlgorithm;
                 status.HostKey = ssh.HostKeyStatusAtConnect == HostKeyStatus.Unknown ? "Accepted" : ssh.HostKeyStatusAtConnect.ToString();
             }
             else status.HostKey = "Local";

@@ -31,7 +31,7 @@ namespace EdgeOps.Fleet
     public static class Inventory
     {
         static readonly string[] s_known =
-            { "name", "host", "port", "user", "identityFile", "proxyJump", "sudo", "knownHostsFile", "kind", "tags", "transport" };
+            { "name", "host", "port", "user", "identityFile", "proxyJump", "sudo", "knownHostsFile", "kexAlgorithms", "kind", "tags", "transport" };
         static readonly string[] s_kinds = { "raspberrypi4", "raspberrypi5", "jetson-nano", "generic" };
         static readonly string[] s_sudo = { "none", "nopasswd", "password" };
 
@@ -98,6 +98,10 @@ namespace EdgeOps.Fleet
                         case "identityFile": d.IdentityFile = ExpandPath(v, full); break;
                         case "knownHostsFile": d.KnownHostsFile = ExpandPath(v, full); break;
                         case "proxyJump": d.ProxyJump = v; break;
+                        case "kexAlgorithms":
+                            try { EdgeOps.Transport.KexPreference.Resolve(v); }
+                            catch (ArgumentException e) { throw new InventoryException(full, line, "'kexAlgorithms': " + e.Message); }
+                            d.KexAlgorithms = v; break;
                         case "sudo":
                             if (!s_sudo.Contains(v)) throw new InventoryException(full, line, $"'sudo' must be one of {string.Join(", ", s_sudo)}, not '{v}'.");
                             d.SudoMode = v; break;

@@ -27,6 +27,8 @@ namespace EdgeOps.Transport
         public EdgeDevice Device { get; }
         public string HostKeyFingerprint { get; private set; }
         public HostKeyStatus HostKeyStatusAtConnect { get; private set; }
+        /// <summary>The key exchange algorithm the device and EdgeOps agreed on, e.g. sntrup761x25519-sha512@openssh.com.</summary>
+        public string KeyExchangeAlgorithm => _client?.ConnectionInfo?.CurrentKeyExchangeAlgorithm;
         public bool IsRoot => _user == "root";
 
         internal void EnsureConnected(ConnectionOptions options, CancellationToken ct)
@@ -80,7 +82,7 @@ namespace EdgeOps.Transport
             if (at >= 0) { user = host.Substring(0, at); host = host.Substring(at + 1); }
             int colon = host.LastIndexOf(':');
             if (colon > 0 && int.TryParse(host.Substring(colon + 1), out var p)) { port = p; host = host.Substring(0, colon); }
-            return new EdgeDevice { ComputerName = spec, HostName = host, Port = port, UserName = user, IdentityFile = Device.IdentityFile, KnownHostsFile = Device.KnownHostsFile };
+            return new EdgeDevice { ComputerName = spec, HostName = host, Port = port, UserName = user, IdentityFile = Device.IdentityFile, KnownHostsFile = Device.KnownHostsFile, KexAlgorithms = Device.KexAlgorithms };
         }
 
         SshClient CreateClient(EdgeDevice d, string connectHost, int connectPort, string user, KnownHosts knownHosts, bool isJump,
@@ -121,6 +123,17 @@ namespace EdgeOps.Transport
             if (methods.Count == 0) methods.Add(new NoneAuthenticationMethod(user));
 
             var info = new ConnectionInfo(connectHost, connectPort, user, methods.ToArray()) { Timeout = _options.ConnectTimeout };
+            if (!string.IsNullOrWhiteSpace(d.KexAlgorithms))
+            {
+                IReadOnlyList<string> kex;
+                try { kex = KexPreference.Resolve(d.KexAlgorithms); }
+                catch (ArgumentException e)
+                {
+                    throw new EdgeOpsException("SshKexAlgorithmsInvalid", "InvalidArgument",
+                        $"{d.ComputerName}: -KexAlgorithms (inventory key 'kexAlgorithms'): {e.Message}") { Device = d.ComputerName };
+                }
+                KexPreference.Apply(info, kex);
+            }
             var client = new SshClient(info);
             string kh = keyHost ?? connectHost; int kp = keyHost != null ? keyPort : connectPort;
             client.HostKeyReceived += (s, e) =>
@@ -186,8 +199,11 @@ namespace EdgeOps.Transport
             }
             catch (SshConnectionException e)
             {
+                var hint = !string.IsNullOrWhiteSpace(d.KexAlgorithms) && e.Message.IndexOf("key exchange", StringComparison.OrdinalIgnoreCase) >= 0
+                    ? $" The device accepts none of the key exchange algorithms that 'kexAlgorithms' ({d.KexAlgorithms}) allows: remove it or add one the device offers."
+                    : "";
                 throw new EdgeOpsException("SshConnectionFailed", "ConnectionError",
-                    $"{d.ComputerName}: SSH connection to {d.HostName}:{d.Port} failed: {e.Message}.", e) { Device = d.ComputerName };
+                    $"{d.ComputerName}: SSH connection to {d.HostName}:{d.Port} failed: {e.Message.TrimEnd('.')}.{hint}", e) { Device = d.ComputerName };
             }
         }
 

@@ -36,6 +36,47 @@ public class TestEdgeDeviceTests
     }
 
     [FleetFact]
+    public void Key_exchange_is_reported_and_kexAlgorithms_chooses_it_on_the_wire()
+    {
+        var fleet = _f.Fleet;
+        var (a, b, c) = (fleet.Devices[0], fleet.Devices[1], fleet.Devices[2]);
+        // a: SSH.NET's default order (post-quantum hybrids first); b: classic curve25519 only; c: an algorithm this
+        // OpenSSH does not accept, so the connection must fail: proof that the list is what goes on the wire.
+        var inv = fleet.WriteInventory(fleet.TempFile("kex.yaml"), extra: d =>
+            d == b ? new[] { ("kexAlgorithms", "curve25519-sha256") } :
+            d == c ? new[] { ("kexAlgorithms", "diffie-hellman-group1-sha1") } : Array.Empty<(string, string)>());
+        using var ps = new PowerShellSession();
+        var r = ps.Run("Get-EdgeDevice -Inventory $args[0] | Test-EdgeDevice", inv);
+        var kex = r.Output.ToDictionary(o => o.P("ComputerName"), o => o.P("KeyExchange"));
+        Assert.Contains(kex[a.Name], new[] { "mlkem768x25519-sha256", "sntrup761x25519-sha512@openssh.com", "sntrup761x25519-sha512" });
+        Assert.Equal("curve25519-sha256", kex[b.Name]);
+        Assert.False(kex.ContainsKey(c.Name));
+        var err = Assert.Single(r.Errors);
+        Assert.Equal(c.Name, err.Target());
+        Assert.Equal("SshConnectionFailed", err.Id());
+        Assert.Contains("key exchange", err.ToString(), StringComparison.OrdinalIgnoreCase);
+
+        // the same by property name from a CSV-like object; a bad spec is that device's error, named as the parameter
+        var row = new System.Management.Automation.PSObject();
+        foreach (var (k, v) in new (string, object)[] { ("ComputerName", "kex-row"), ("HostName", a.Address), ("Port", fleet.Port),
+                 ("UserName", "pi"), ("IdentityFile", fleet.KeyPath("ed25519")), ("KnownHostsFile", fleet.KnownHostsPath),
+                 ("KexAlgorithms", "^curve25519-sha256") })
+            row.Properties.Add(new System.Management.Automation.PSNoteProperty(k, v));
+        var bad = new System.Management.Automation.PSObject();
+        foreach (var p in row.Properties) bad.Properties.Add(new System.Management.Automation.PSNoteProperty(p.Name, p.Value));
+        bad.Properties["ComputerName"].Value = "kex-bad";
+        bad.Properties["KexAlgorithms"].Value = "curve25519-sha256;$(touch /tmp/x)";
+        ps.Set("rows", new object[] { row, bad });
+        var r2 = ps.Run("$rows | Test-EdgeDevice");
+        Assert.Equal("curve25519-sha256", Assert.Single(r2.Output).P("KeyExchange"));
+        var e2 = Assert.Single(r2.Errors);
+        Assert.Equal("kex-bad", e2.Target());
+        Assert.Equal("SshKexAlgorithmsInvalid", e2.Id());
+        Assert.Contains("-KexAlgorithms", e2.ToString());
+        Assert.Contains("unsupported key exchange algorithm", e2.ToString());
+    }
+
+    [FleetFact]
     public void A_dead_device_gives_exactly_one_error_naming_it_and_the_others_still_answer()
     {
         var fleet = _f.Fleet;
