@@ -68,12 +68,14 @@ namespace EdgeOps.Commands
 
     sealed class EngineLoadContext : AssemblyLoadContext
     {
-        readonly string _dir;
+        readonly string _dir, _coreDir;
         readonly HashSet<string> _platform;
 
         public EngineLoadContext(string dir)
         {
             _dir = dir;
+            // .NET 8 or later (PowerShell 7.4+): the .NET builds of the libraries that have faster ones (see the engine's project)
+            _coreDir = Environment.Version.Major >= 8 ? Path.Combine(dir, "core") : null;
             // Framework and host assemblies (System.*, System.Management.Automation) stay shared with the default context.
             var tpa = (AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES") as string ?? "")
                 .Split(Path.PathSeparator).Where(p => p.Length > 0).Select(Path.GetFileNameWithoutExtension);
@@ -85,6 +87,8 @@ namespace EdgeOps.Commands
         {
             var path = Path.Combine(_dir, name.Name + ".dll");
             if (!File.Exists(path)) return null;
+            var core = _coreDir == null ? null : Path.Combine(_coreDir, name.Name + ".dll");
+            if (core != null && File.Exists(core)) path = core;
             if (_platform.Contains(name.Name) && IsFrameworkName(name.Name)) return null;
             return LoadFromAssemblyPath(path);
         }

@@ -19,6 +19,8 @@ namespace EdgeOps
         public string HostKeyFingerprint { get; set; }
         /// <summary>The key exchange agreed with the device (a post-quantum hybrid such as sntrup761x25519 or mlkem768x25519 where both sides have it).</summary>
         public string KeyExchange { get; set; }
+        /// <summary>The cipher of the connection (the device's data to us).</summary>
+        public string Cipher { get; set; }
         public double RoundTripMs { get; set; }
         public string User { get; set; }
         public string Message { get; set; }
@@ -41,6 +43,7 @@ namespace EdgeOps.Fleet
             {
                 status.HostKeyFingerprint = ssh.HostKeyFingerprint;
                 status.KeyExchange = ssh.KeyExchangeAlgorithm;
+                status.Cipher = ssh.Cipher;
                 status.HostKey = ssh.HostKeyStatusAtConnect == HostKeyStatus.Unknown ? "Accepted" : ssh.HostKeyStatusAtConnect.ToString();
             }
             else status.HostKey = "Local";

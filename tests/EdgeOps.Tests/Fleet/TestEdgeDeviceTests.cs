@@ -77,6 +77,26 @@ public class TestEdgeDeviceTests
     }
 
     [FleetFact]
+    public void Under_the_host_the_module_loads_the_dotnet_builds_of_its_crypto_and_talks_AES_GCM()
+    {
+        // The real load context (the test process would bind the module to its own copies): ./edgeops's host.
+        var fleet = _f.Fleet;
+        var (exit, stdout, stderr) = IsolationTests.Host(
+            $"Get-EdgeDevice -Inventory '{fleet.InventoryPath.Replace("'", "''")}' | Test-EdgeDevice | ForEach-Object {{ 'status|' + $_.ComputerName + '|' + $_.Cipher + '|' + $_.KeyExchange }}; " +
+            "[AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { $_.GetName().Name -in 'Renci.SshNet','BouncyCastle.Cryptography','ZstdSharp' } | ForEach-Object { 'asm|' + $_.GetName().Name + '|' + $_.Location }");
+        Assert.True(exit == 0, stderr + stdout);
+        var lines = stdout.Split('\n').Select(l => l.Trim()).ToList();
+        var status = lines.Where(l => l.StartsWith("status|")).Select(l => l.Split('|')).ToList();
+        Assert.Equal(fleet.Devices.Count, status.Count);
+        Assert.All(status, s => Assert.Equal("aes128-gcm@openssh.com", s[2]));
+        var asm = lines.Where(l => l.StartsWith("asm|")).Select(l => l.Split('|')).ToList();
+        Assert.Contains(asm, a => a[1] == "Renci.SshNet");
+        Assert.Contains(asm, a => a[1] == "BouncyCastle.Cryptography");
+        var core = Path.Combine(Path.GetDirectoryName(Repo.ModuleManifest)!, "Dependencies", "core");
+        Assert.All(asm, a => Assert.Equal(core, Path.GetDirectoryName(a[2])));
+    }
+
+    [FleetFact]
     public void A_dead_device_gives_exactly_one_error_naming_it_and_the_others_still_answer()
     {
         var fleet = _f.Fleet;
