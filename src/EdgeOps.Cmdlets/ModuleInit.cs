@@ -87,10 +87,9 @@ namespace EdgeOps.Commands
         {
             var path = Path.Combine(_dir, name.Name + ".dll");
             if (!File.Exists(path)) return null;
-            var core = _coreDir == null ? null : Path.Combine(_coreDir, name.Name + ".dll");
-            if (core != null && File.Exists(core)) path = core;
             if (_platform.Contains(name.Name) && IsFrameworkName(name.Name)) return null;
-            return LoadFromAssemblyPath(path);
+            var core = _coreDir == null ? null : Path.Combine(_coreDir, name.Name + ".dll");
+            return LoadFromAssemblyPath(core != null && File.Exists(core) ? core : path);
         }
 
         // A platform assembly of the runtime (System.*, Microsoft.Win32.*, netstandard) is always shared;

@@ -13,21 +13,11 @@ namespace EdgeOps.Transport
     /// </summary>
     public static class KexPreference
     {
-        static IReadOnlyList<string> s_defaults;
+        static readonly Lazy<IReadOnlyList<string>> s_defaults = new Lazy<IReadOnlyList<string>>(() =>
+            new ConnectionInfo("localhost", "edgeops", new NoneAuthenticationMethod("edgeops")).KeyExchangeAlgorithms.Keys.ToArray());
 
         /// <summary>SSH.NET's own list, most preferred first (every key exchange it implements).</summary>
-        public static IReadOnlyList<string> Defaults
-        {
-            get
-            {
-                if (s_defaults == null)
-                {
-                    var info = new ConnectionInfo("localhost", "edgeops", new NoneAuthenticationMethod("edgeops"));
-                    s_defaults = info.KeyExchangeAlgorithms.Keys.ToArray();
-                }
-                return s_defaults;
-            }
-        }
+        public static IReadOnlyList<string> Defaults => s_defaults.Value;
 
         /// <summary>The ordered list a spec gives; an ArgumentException says what is wrong with it.</summary>
         public static IReadOnlyList<string> Resolve(string spec)
