@@ -58,13 +58,15 @@ namespace EdgeOps.Tests.Backup
                 Say($"round {round + 1}: dd | zstd -1 -T0      {zr.s,7:0.0} s  {zr.bytes / 1048576.0,8:0.0} MiB");
                 foreach (var level in new[] { 3, 1 })
                 {
+                    int gen2 = GC.CollectionCount(2); long alloc = GC.GetTotalAllocatedBytes(); var cpu = Process.GetCurrentProcess().TotalProcessorTime;
                     var sw = Stopwatch.StartNew();
                     var r = ps.Run("Get-EdgeDevice -Inventory $args[0] | Backup-SdCard -Destination $args[1] -CompressionLevel $args[2] -Verbose", fleet.InventoryPath, Path.Combine(work, "dest"), level);
                     var secs = sw.Elapsed.TotalSeconds;
+                    var controller = $"controller CPU {(Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds:0.0} s, allocated {(GC.GetTotalAllocatedBytes() - alloc) / 1048576.0:0} MiB, {GC.CollectionCount(2) - gen2} gen2 GCs";
                     Assert.True(r.Errors.Count == 0, string.Join("\n", r.Errors));
                     var o = r.Output.Single();
                     ours[level].Add((secs, long.Parse(o.P("StoredBytes")), long.Parse(o.P("UsedBytes")), r.Verbose.Where(v => v.Contains(" in ")).ToList()));
-                    Say($"round {round + 1}: Backup-SdCard (zstd -{level}) {secs,5:0.0} s  {long.Parse(o.P("StoredBytes")) / 1048576.0,8:0.0} MiB");
+                    Say($"round {round + 1}: Backup-SdCard (zstd -{level}) {secs,5:0.0} s  {long.Parse(o.P("StoredBytes")) / 1048576.0,8:0.0} MiB  ({controller})");
                     File.Delete(o.P("Path"));
                 }
             }
