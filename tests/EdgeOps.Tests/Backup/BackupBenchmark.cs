@@ -17,10 +17,9 @@ namespace EdgeOps.Tests.Backup
 
         static long Env(string name, long dflt) => long.TryParse(Environment.GetEnvironmentVariable(name), out var v) ? v : dflt;
 
-        [Fact]
+        [Wheels.BenchFact("bench/backup/run.sh")]
         public void Backup_SdCard_against_dd_gzip_and_dd_zstd()
         {
-            if (Environment.GetEnvironmentVariable("EDGEOPS_BENCH") != "1") return;
             long cardMiB = Env("EDGEOPS_BENCH_CARD_MIB", 4096), filesMiB = Env("EDGEOPS_BENCH_FILES_MIB", 1024);
             var lines = new List<string>();
             void Say(string s) { _out.WriteLine(s); lines.Add(s); }

@@ -9,12 +9,12 @@ using Spec = EdgeOps.Tests.Wheels.TestWheels.Spec;
 
 namespace EdgeOps.Tests.Wheels
 {
-    /// <summary>Runs only when EDGEOPS_BENCH=1 (bench/wheels/run.sh): speed targets live in benchmarks, not in tests.</summary>
+    /// <summary>Runs only when EDGEOPS_BENCH=1 (the bench/*/run.sh scripts): speed targets live in benchmarks, not in tests.</summary>
     public sealed class BenchFactAttribute : FactAttribute
     {
-        public BenchFactAttribute()
+        public BenchFactAttribute(string script = "bench/wheels/run.sh")
         {
-            if (Environment.GetEnvironmentVariable("EDGEOPS_BENCH") != "1") Skip = "benchmark: run bench/wheels/run.sh";
+            if (Environment.GetEnvironmentVariable("EDGEOPS_BENCH") != "1") Skip = "benchmark: run " + script;
             else if (FleetRequirements.SkipReason is { } r) Skip = r;
         }
     }
