@@ -17,7 +17,7 @@ namespace EdgeOps.Tests.Backup
 
         static long Env(string name, long dflt) => long.TryParse(Environment.GetEnvironmentVariable(name), out var v) ? v : dflt;
 
-        [Wheels.BenchFact("bench/backup/run.sh")]
+        [BenchFact("bench/backup/run.sh")]
         public void Backup_SdCard_against_dd_gzip_and_dd_zstd()
         {
             long cardMiB = Env("EDGEOPS_BENCH_CARD_MIB", 4096), filesMiB = Env("EDGEOPS_BENCH_FILES_MIB", 1024);

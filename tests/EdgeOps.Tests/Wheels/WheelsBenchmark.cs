@@ -9,16 +9,6 @@ using Spec = EdgeOps.Tests.Wheels.TestWheels.Spec;
 
 namespace EdgeOps.Tests.Wheels
 {
-    /// <summary>Runs only when EDGEOPS_BENCH=1 (the bench/*/run.sh scripts): speed targets live in benchmarks, not in tests.</summary>
-    public sealed class BenchFactAttribute : FactAttribute
-    {
-        public BenchFactAttribute(string script = "bench/wheels/run.sh")
-        {
-            if (Environment.GetEnvironmentVariable("EDGEOPS_BENCH") != "1") Skip = "benchmark: run " + script;
-            else if (FleetRequirements.SkipReason is { } r) Skip = r;
-        }
-    }
-
     /// <summary>
     /// One ~100 MB wheel from S3 (s3rver) to 8 simulated devices: once as one fleet run, once as 8 runs one after
     /// another (same cache state at the start of each: empty local cache, no wheel and no torch on the devices).
@@ -30,7 +20,7 @@ namespace EdgeOps.Tests.Wheels
 
         void Say(string line) { _out.WriteLine(line); Console.WriteLine(line); }
 
-        [BenchFact]
+        [BenchFact("bench/wheels/run.sh")]
         public void Fleet_install_of_a_100MB_wheel_on_8_devices()
         {
             int devices = int.Parse(Environment.GetEnvironmentVariable("EDGEOPS_BENCH_DEVICES") ?? "8", CultureInfo.InvariantCulture);
