@@ -4,10 +4,10 @@ Benchmark models on every device (FP32 against INT8, against the edge budget) an
 
 .DESCRIPTION
 Needs pwsh for Export-Csv (the project's host has only the core cmdlets: there, use
-Export-EdgeBenchmarkReport, which the host has). Without -Model the bundled Food-11 sample models are used.
+Export-EdgeBenchmarkReport, which the host has). Without -Model the bundled sample models (random weights) are used.
 
 .EXAMPLE
-pwsh -File examples/benchmark-to-csv.ps1 -Inventory ./fleet.yaml -Model ./food11.onnx, ./food11.int8.onnx -Csv ./bench.csv
+pwsh -File examples/benchmark-to-csv.ps1 -Inventory ./fleet.yaml -Model ./sample-mobilenet.onnx, ./sample-mobilenet.int8.onnx -Csv ./bench.csv
 #>
 param(
     [string] $Inventory = [IO.Path]::Combine($PSScriptRoot, 'fleet.yaml'),

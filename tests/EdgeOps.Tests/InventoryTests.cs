@@ -28,7 +28,7 @@ namespace EdgeOps.Tests
                 host: 127.0.0.1
                 kind: raspberrypi4
                 tags: [lab, pi4]
-                room: B12
+                vars: { room: B12, rack: "3" }
               - name: pi5-01
                 host: 127.0.0.1
                 kind: raspberrypi5
@@ -55,7 +55,11 @@ namespace EdgeOps.Tests
             Assert.Equal(1, pi4.Properties["Port"].Value);
             Assert.Equal("pi", pi4.Properties["UserName"].Value);
             Assert.Equal(Path.Combine(_dir, "keys", "id_ed25519"), pi4.Properties["IdentityFile"].Value);
-            Assert.Equal("B12", pi4.Properties["room"].Value);
+            var vars = Assert.IsType<PSObject>(pi4.Properties["Vars"].Value);
+            Assert.Equal("B12", vars.Properties["room"].Value);
+            Assert.Equal("3", vars.Properties["rack"].Value);
+            Assert.Null(pi4.Properties["room"]);          // no free-form key at the top, where it could bind to a parameter
+            Assert.Null(r.Output[1].Properties["Vars"]);
             Assert.Equal("lab,pi4", pi4.Properties["Tags"].Value);
             Assert.Equal(22, r.Output[1].Properties["Port"].Value);
             var j = r.Output[2];
@@ -77,7 +81,10 @@ namespace EdgeOps.Tests
         [Theory]
         [InlineData("devices:\n  - name: a\n    host: h\n  - name: A\n    host: h2\n", 4, "duplicate device name 'A'")]
         [InlineData("devices:\n  - name: a\n    kind: raspberrypi4\n", 2, "has no 'host'")]
-        [InlineData("devices:\n  - name: a\n    host: h\n    hostname: x\n", 4, "unknown key 'hostname'")]
+        [InlineData("devices:\n  - name: a\n    host: h\n    hostname: x\n", 4, "unknown key 'hostname': did you mean 'host'?")]
+        [InlineData("devices:\n  - name: a\n    host: h\n    room: B12\n", 4, "unknown key 'room': the keys are name, host")]
+        [InlineData("devices:\n  - name: a\n    host: h\n    vars: [x]\n", 4, "'vars' must be a mapping")]
+        [InlineData("defaults:\n  usr: pi\ndevices:\n  - name: a\n    host: h\n", 2, "unknown key 'usr': did you mean 'user'?")]
         [InlineData("devices:\n  - name: a\n    host: h\n    identityfile: x\n", 4, "did you mean 'identityFile'")]
         [InlineData("devices:\n  - name: a\n    host: h\n    kind: pi9\n", 4, "'kind' must be one of")]
         [InlineData("devices:\n  - name: a\n    host: h\n    port: abc\n", 4, "'port' must be a number")]
@@ -97,6 +104,55 @@ namespace EdgeOps.Tests
             Assert.Contains(what, e.ToString());
             Assert.Equal("InventoryInvalid", e.FullyQualifiedErrorId.Split(',')[0]);
             Assert.Equal(ErrorCategory.InvalidData, e.CategoryInfo.Category);
+        }
+
+        [Fact]
+        public void Typos_prot_usr_and_tag_fail_naming_each_key_and_its_line()
+        {
+            var path = Write("devices:\n  - name: a\n    host: h\n    prot: 2222\n    usr: nvidia\n    tag: [lab]\n");
+            var r = _ps.Run("Get-EdgeDevice -Inventory $args[0]", path);
+            Assert.Empty(r.Output);
+            var text = Assert.Single(r.Errors).ToString();
+            Assert.Contains("3 problems", text);
+            Assert.Contains($"{path}:4: unknown key 'prot': did you mean 'port'?", text);
+            Assert.Contains($"{path}:5: unknown key 'usr': did you mean 'user'?", text);
+            Assert.Contains($"{path}:6: unknown key 'tag': did you mean 'tags'?", text);
+            // a missing 'host' caused by a typo is said with the typo
+            path = Write("devices:\n  - name: a\n    hots: h\n", "hots.yaml");
+            text = Assert.Single(_ps.Run("Get-EdgeDevice -Inventory $args[0]", path).Errors).ToString();
+            Assert.Contains("unknown key 'hots': did you mean 'host'?", text);
+            Assert.Contains("has no 'host'", text);
+        }
+
+        [Fact]
+        public void A_literal_name_that_matches_nothing_is_an_error_a_wildcard_is_silent_an_empty_inventory_warns()
+        {
+            var path = Write(Good);
+            var r = _ps.Run("Get-EdgeDevice -Inventory $args[0] -Name pi4-01, nosuch", path);
+            Assert.Equal("pi4-01", Assert.Single(r.Output).Properties["ComputerName"].Value);
+            var e = Assert.Single(r.Errors);
+            Assert.Equal("DeviceNotInInventory", e.FullyQualifiedErrorId.Split(',')[0]);
+            Assert.Contains("nosuch", e.ToString());
+            Assert.Contains("jetson-01", e.ToString());          // the names it has
+            Assert.Equal(ErrorCategory.ObjectNotFound, e.CategoryInfo.Category);
+
+            r = _ps.Run("Get-EdgeDevice -Inventory $args[0] -Name 'nosuch*'", path);
+            Assert.Empty(r.Output);
+            Assert.Empty(r.Errors);
+            Assert.Empty(r.Warnings);
+
+            r = _ps.Run("Get-EdgeDevice -Inventory $args[0] -Tag lab, labb", path);
+            Assert.Equal(2, r.Output.Count);
+            Assert.Contains(r.Warnings, w => w.Contains("tag 'labb'") && w.Contains("jetson, lab, pi4, pi5"));
+
+            var empty = Write("devices: []\n", "empty.yaml");
+            r = _ps.Run("Get-EdgeDevice -Inventory $args[0]", empty);
+            Assert.Empty(r.Output);
+            Assert.Contains(r.Warnings, w => w.Contains("has no devices"));
+            // ... and an empty inventory piped on is no device at all: nothing runs anywhere
+            r = _ps.Run("Get-EdgeDevice -Inventory $args[0] | Invoke-EdgeCommand -Command 'touch /tmp/edgeops-empty-canary'", empty);
+            Assert.Empty(r.Output);
+            Assert.False(File.Exists("/tmp/edgeops-empty-canary"));
         }
 
         [Fact]

@@ -59,7 +59,8 @@ namespace EdgeOps.Commands
     [OutputType(typeof(SdCardRestore))]
     public sealed class RestoreSdCardCommand : StorageDeviceCmdlet
     {
-        [Parameter(Mandatory = true)]
+        /// <summary>The image; binds from the pipeline, so a backup piped in (Get-SdCardBackup, Backup-SdCard) is the one written.</summary>
+        [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true)]
         [ValidateNotNullOrEmpty]
         [Alias("ImagePath")]
         public string Path { get; set; }
@@ -71,18 +72,13 @@ namespace EdgeOps.Commands
         [Parameter]
         public SwitchParameter Full { get; set; }
 
-        string _path;
-
-        protected override void BeginFleet(IReadOnlyList<EdgeDevice> devices)
-        {
-            _path = StorageParameters.IsRemote(Path) ? Path : GetUnresolvedProviderPathFromPSPath(Path);
-        }
+        protected override object CaptureItem() => StorageParameters.IsRemote(Path) ? Path : GetUnresolvedProviderPathFromPSPath(Path);
 
         protected override IEnumerable<object> ProcessDevice(IDeviceContext context)
         {
             var r = Backup.SdCardRestoreService.Run(context, new Backup.RestoreRequest
             {
-                Path = _path, DevicePath = DevicePath, Full = Full, Storage = StorageOptions(),
+                Path = (string)ItemOf(context), DevicePath = DevicePath, Full = Full, Storage = StorageOptions(),
             });
             if (r != null) yield return r;
         }

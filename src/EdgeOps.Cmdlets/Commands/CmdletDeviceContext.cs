@@ -22,6 +22,8 @@ namespace EdgeOps.Commands
         }
 
         public EdgeDevice Device { get; }
+        /// <summary>The work item's own values (see FleetCmdlet.CaptureItem).</summary>
+        internal object Item { get; set; }
         public CancellationToken Cancellation => _cmdlet.Token;
         public bool WhatIf => _cmdlet.IsWhatIf;
         public bool Force => _cmdlet.IsForce;
@@ -86,30 +88,5 @@ namespace EdgeOps.Commands
             foreach (var name in new List<string>(_activities.Keys)) ProgressDone(name);
             // The transport stays pooled for reuse across cmdlets (TransportFactory owns it).
         }
-    }
-
-    static class ErrorRecords
-    {
-        public static ErrorRecord ForDevice(Exception ex, EdgeDevice device)
-        {
-            string id = "EdgeOpsDeviceFailed";
-            var category = ErrorCategory.NotSpecified;
-            if (ex is EdgeOpsException e)
-            {
-                id = e.ErrorId;
-                if (!Enum.TryParse(e.Category, out category)) category = ErrorCategory.NotSpecified;
-            }
-            else if (ex is TimeoutException) { id = "EdgeOpsTimeout"; category = ErrorCategory.OperationTimeout; }
-            else if (ex is UnauthorizedAccessException) { id = "EdgeOpsAccessDenied"; category = ErrorCategory.PermissionDenied; }
-            var message = ex.Message;
-            if (device != null && message.IndexOf(device.ComputerName ?? "\0", StringComparison.Ordinal) < 0)
-                message = $"{device.ComputerName}: {message}";
-            var record = new ErrorRecord(ex, id + "," + "EdgeOps", category, device);
-            record.ErrorDetails = new ErrorDetails(message);
-            return record;
-        }
-
-        public static ErrorRecord Terminating(Exception ex, string id, ErrorCategory category, object target) =>
-            new ErrorRecord(ex, id, category, target);
     }
 }

@@ -41,7 +41,7 @@ namespace EdgeOps.Commands
             }
             catch (EdgeOpsException e)
             {
-                WriteError(new ErrorRecord(e, e.ErrorId, ErrorCategory.InvalidData, o));
+                WriteError(ErrorRecords.For(e, o));
             }
         }
 
@@ -50,14 +50,14 @@ namespace EdgeOps.Commands
             var path = GetUnresolvedProviderPathFromPSPath(Path);
             if (_rows.Count == 0)
             {
-                ThrowTerminatingError(new ErrorRecord(new ArgumentException("No benchmark result to report: pipe Invoke-EdgeBenchmark's results to Export-EdgeBenchmarkReport."),
-                    "NoReportInput", ErrorCategory.InvalidArgument, null));
+                ThrowTerminatingError(ErrorRecords.New("NoReportInput", "InvalidArgument",
+                    "No benchmark result to report: pipe Invoke-EdgeBenchmark's results to Export-EdgeBenchmarkReport.", null));
                 return;
             }
             if (NoClobber && File.Exists(path))
             {
-                ThrowTerminatingError(new ErrorRecord(new IOException($"'{path}' exists and -NoClobber was given: choose another -Path, or leave -NoClobber out to replace it."),
-                    "ReportExists", ErrorCategory.ResourceExists, path));
+                ThrowTerminatingError(ErrorRecords.New("ReportExists", "ResourceExists",
+                    $"'{path}' exists and -NoClobber was given: choose another -Path, or leave -NoClobber out to replace it.", path));
                 return;
             }
             if (!ShouldProcess(path, $"Write a benchmark report of {_rows.Count} result(s)")) return;
@@ -70,7 +70,7 @@ namespace EdgeOps.Commands
             }
             catch (EdgeOpsException e)
             {
-                ThrowTerminatingError(new ErrorRecord(e, e.ErrorId, ErrorCategory.WriteError, path));
+                ThrowTerminatingError(ErrorRecords.For(e, path));
                 return;
             }
             WriteVerbose($"Wrote {path} ({_rows.Count} result(s)).");

@@ -12,6 +12,7 @@ namespace EdgeOps.Commands
     {
         [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
         [Alias("Path", "FullName")]
+        [ValidateNotNullOrEmpty]
         public string Inventory { get; set; }
 
         [Parameter(Position = 1)]
@@ -38,9 +39,11 @@ namespace EdgeOps.Commands
             try { entries = Fleet.Inventory.Load(path); }
             catch (EdgeOpsException e)
             {
-                ThrowTerminatingError(new ErrorRecord(e, e.ErrorId, e.Category == "ObjectNotFound" ? ErrorCategory.ObjectNotFound : ErrorCategory.InvalidData, path));
+                ThrowTerminatingError(ErrorRecords.For(e, path));
                 return;
             }
+            if (entries.Count == 0)
+                WriteWarning($"The inventory '{path}' has no devices: add them under 'devices:' (see examples/fleet.yaml).");
             var namePatterns = (Name ?? Array.Empty<string>()).Select(n => new WildcardPattern(n, WildcardOptions.IgnoreCase)).ToList();
             foreach (var e in entries)
             {
@@ -49,11 +52,22 @@ namespace EdgeOps.Commands
                 _properties[e.Device] = e.Properties;
                 AddDevice(e.Device);
             }
+            // A literal name that is not there is an error (a wildcard that matches nothing is not); a tag no device has, a warning.
+            var names = entries.Select(e => e.Device.ComputerName).ToList();
+            foreach (var n in Name ?? Array.Empty<string>())
+                if (!WildcardPattern.ContainsWildcardCharacters(n) && !names.Contains(n, StringComparer.OrdinalIgnoreCase))
+                    WriteError(ErrorRecords.For(Fleet.Inventory.DeviceNotFound(n, path, names), n));
+            var tags = entries.SelectMany(e => e.Device.GetTags()).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
+            foreach (var t in Tag ?? Array.Empty<string>())
+                if (!tags.Contains(t, StringComparer.OrdinalIgnoreCase))
+                    WriteWarning($"No device in '{path}' has the tag '{t}'" +
+                                 (tags.Count == 0 ? ": the inventory has no tags." : $" (its tags: {string.Join(", ", tags.OrderBy(x => x, StringComparer.OrdinalIgnoreCase))})."));
         }
 
         protected override void EndProcessing()
         {
-            if (!_any)
+            // The local machine only when asked with no inventory at all (not an empty or filtered-out pipeline).
+            if (!_any && !MyInvocation.ExpectingInput && !MyInvocation.BoundParameters.ContainsKey(nameof(Inventory)))
             {
                 var local = EdgeDevice.Local();
                 if (Name == null || Name.Any(n => new WildcardPattern(n, WildcardOptions.IgnoreCase).IsMatch(local.ComputerName)))
@@ -68,8 +82,13 @@ namespace EdgeOps.Commands
         {
             KnownDevices.Remember(d);
             var o = new PSObject(d);
-            if (_properties.TryGetValue(d, out var props))
-                foreach (var kv in props) o.Properties.Add(new PSNoteProperty(kv.Key, kv.Value));
+            // The inventory's 'vars:' in one property, so none of them can bind to a parameter downstream.
+            if (_properties.TryGetValue(d, out var props) && props.Count > 0)
+            {
+                var vars = new PSObject();
+                foreach (var kv in props) vars.Properties.Add(new PSNoteProperty(kv.Key, kv.Value));
+                o.Properties.Add(new PSNoteProperty("Vars", vars));
+            }
             return o;
         }
 

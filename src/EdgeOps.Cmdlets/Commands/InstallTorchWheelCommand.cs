@@ -58,8 +58,8 @@ namespace EdgeOps.Commands
         protected override void BeginFleet(IReadOnlyList<EdgeDevice> devices)
         {
             if (CreateVirtualEnv && string.IsNullOrEmpty(VirtualEnv))
-                ThrowTerminatingError(new ErrorRecord(new ArgumentException("-CreateVirtualEnv needs -VirtualEnv <folder on the device>."),
-                    "CreateVirtualEnvWithoutPath", ErrorCategory.InvalidArgument, null));
+                ThrowTerminatingError(ErrorRecords.New("CreateVirtualEnvWithoutPath", "InvalidArgument",
+                    "-CreateVirtualEnv needs a folder to create: add -VirtualEnv <folder on the device>, e.g. -VirtualEnv ~/torch.", "CreateVirtualEnv"));
             var storage = StorageOptions();
             WheelSource source = null;
             try
@@ -70,7 +70,7 @@ namespace EdgeOps.Commands
             }
             catch (EdgeOpsException e)
             {
-                ThrowTerminatingError(new ErrorRecord(e, e.ErrorId, ParseCategory(e.Category), ParameterSetName == "Source" ? "Source" : "Catalog"));
+                ThrowTerminatingError(ErrorRecords.For(e, ParameterSetName == "Source" ? "Source" : "Catalog"));
             }
             WriteVerbose($"{source.Entries.Count} wheel(s) in {source.Where}.");
             _source = source;
@@ -102,9 +102,6 @@ namespace EdgeOps.Commands
 
         /// <summary>Folders are resolved against the current PowerShell location; URLs and s3:// pass as they are.</summary>
         string ResolveLocation(string location) => StorageParameters.IsRemote(location) ? location : GetUnresolvedProviderPathFromPSPath(location);
-
-        internal static ErrorCategory ParseCategory(string name) =>
-            Enum.TryParse(name, out ErrorCategory c) ? c : ErrorCategory.NotSpecified;
     }
 
 }

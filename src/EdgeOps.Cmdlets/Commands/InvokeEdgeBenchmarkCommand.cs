@@ -20,7 +20,7 @@ namespace EdgeOps.Commands
     [OutputType(typeof(BenchmarkResult))]
     public sealed class InvokeEdgeBenchmarkCommand : EdgeDeviceCmdlet
     {
-        /// <summary>Model files (wildcards allowed). None: the bundled FP32 and INT8 Food-11 samples against the edge budget.</summary>
+        /// <summary>Model files (wildcards allowed). None: the bundled FP32 and INT8 sample models (a MobileNet-shaped network with random weights) against the edge budget.</summary>
         [Parameter]
         [ValidateNotNullOrEmpty]
         public string[] Model { get; set; }
@@ -101,6 +101,10 @@ namespace EdgeOps.Commands
 
         bool Bound(string name) => MyInvocation.BoundParameters.ContainsKey(name);
 
+        /// <summary>Model files piped in with no device: they are benchmarked here, as with -Model and no device.</summary>
+        protected override bool TargetsLocalWhenEmpty =>
+            base.TargetsLocalWhenEmpty || (_pipedModels.Count > 0 && !DeviceParametersGiven && !DeviceInputFailed);
+
         protected override void BeginFleet(IReadOnlyList<EdgeDevice> devices)
         {
             foreach (var m in Model ?? new string[0])
@@ -109,8 +113,8 @@ namespace EdgeOps.Commands
                 try { paths = GetResolvedProviderPathFromPSPath(m, out _); }
                 catch (ItemNotFoundException e)
                 {
-                    ThrowTerminatingError(new ErrorRecord(new FileNotFoundException($"Model '{m}' was not found. Give the path of an .onnx file to -Model.", e),
-                        "ModelNotFound", ErrorCategory.ObjectNotFound, m));
+                    ThrowTerminatingError(ErrorRecords.New("ModelNotFound", "ObjectNotFound",
+                        $"-Model: '{m}' was not found. Give the path of an .onnx file to -Model.", m, e));
                     return;
                 }
                 _models.AddRange(paths);
@@ -119,16 +123,16 @@ namespace EdgeOps.Commands
             foreach (var m in _models)
             {
                 if (Directory.Exists(m))
-                    ThrowTerminatingError(new ErrorRecord(new ArgumentException($"'{m}' is a folder, not a model: pass the .onnx files in it (Get-ChildItem {m} -Filter *.onnx | Invoke-EdgeBenchmark)."),
-                        "ModelIsFolder", ErrorCategory.InvalidArgument, m));
+                    ThrowTerminatingError(ErrorRecords.New("ModelIsFolder", "InvalidArgument",
+                        $"-Model: '{m}' is a folder, not a model: pass the .onnx files in it (Get-ChildItem {m} -Filter *.onnx | Invoke-EdgeBenchmark).", m));
                 if (!File.Exists(m))
-                    ThrowTerminatingError(new ErrorRecord(new FileNotFoundException($"Model file '{m}' does not exist. Give the path of an .onnx file to -Model."),
-                        "ModelNotFound", ErrorCategory.ObjectNotFound, m));
+                    ThrowTerminatingError(ErrorRecords.New("ModelNotFound", "ObjectNotFound",
+                        $"-Model: the model file '{m}' does not exist. Give the path of an .onnx file to -Model.", m));
             }
             if (_models.Count == 0)
             {
                 _sample = true;
-                WriteVerbose("No -Model: benchmarking the bundled Food-11 sample models (FP32 and INT8).");
+                WriteVerbose("No -Model: benchmarking the bundled sample models (a MobileNet-shaped network with random, untrained weights; FP32 and INT8).");
                 _models.AddRange(SampleModels.Ensure());
             }
             if (InputShape != null)
@@ -153,9 +157,8 @@ namespace EdgeOps.Commands
             }
             catch (Exception e) when (e is FormatException || e is PSInvalidCastException || e is OverflowException)
             {
-                ThrowTerminatingError(new ErrorRecord(new ArgumentException(
-                    $"-InputShape: the shape of '{key}' must be a list of sizes, e.g. @{{ {key} = 1,3,224,224 }}; got '{value}'.", e),
-                    "InvalidInputShape", ErrorCategory.InvalidArgument, value));
+                ThrowTerminatingError(ErrorRecords.New("InvalidInputShape", "InvalidArgument",
+                    $"-InputShape: the shape of '{key}' must be a list of sizes, e.g. @{{ {key} = 1,3,224,224 }}; got '{value}'.", value, e));
                 return null;
             }
         }

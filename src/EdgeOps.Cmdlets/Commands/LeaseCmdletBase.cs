@@ -83,11 +83,8 @@ namespace EdgeOps.Commands
         /// <summary>An engine error as a terminating error record with its stable id and category.</summary>
         protected void ThrowEngineError(EdgeOpsException e, object target)
         {
-            ThrowTerminatingError(new ErrorRecord(e, e.ErrorId, ParseCategory(e.Category), target));
+            ThrowTerminatingError(ErrorRecords.For(e, target));
         }
-
-        protected static ErrorCategory ParseCategory(string name) =>
-            Enum.TryParse(name, out ErrorCategory c) ? c : ErrorCategory.NotSpecified;
 
         /// <summary>
         /// The Keystone login from the parameters, with the OpenStack RC variables as defaults (OS_AUTH_URL,

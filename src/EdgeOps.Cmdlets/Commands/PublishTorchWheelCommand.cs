@@ -53,7 +53,7 @@ namespace EdgeOps.Commands
             }
             catch (EdgeOpsException e)
             {
-                ThrowTerminatingError(new ErrorRecord(e, e.ErrorId, InstallTorchWheelCommand.ParseCategory(e.Category), Destination));
+                ThrowTerminatingError(ErrorRecords.For(e, Destination));
             }
         }
 
@@ -66,7 +66,8 @@ namespace EdgeOps.Commands
                 try { file = GetUnresolvedProviderPathFromPSPath(p); }
                 catch (Exception e) when (e is ItemNotFoundException || e is ProviderNotFoundException || e is DriveNotFoundException)
                 {
-                    WriteError(new ErrorRecord(e, "WheelFileNotFound", ErrorCategory.ObjectNotFound, p));
+                    WriteError(ErrorRecords.New("WheelFileNotFound", "ObjectNotFound",
+                        $"-Path: the wheel '{p}' cannot be found ({e.Message.TrimEnd('.')}). Give the path of a .whl file.", p, e));
                     continue;
                 }
                 var name = System.IO.Path.GetFileName(file);
@@ -108,14 +109,14 @@ namespace EdgeOps.Commands
                 }
                 catch (AggregateException ae) when (ae.InnerException is EdgeOpsException e)
                 {
-                    WriteError(new ErrorRecord(e, e.ErrorId, InstallTorchWheelCommand.ParseCategory(e.Category), p));
+                    WriteError(ErrorRecords.For(e, p));
                 }
                 catch (AggregateException ae) when (ae.InnerException is OperationCanceledException) { throw new PipelineStoppedException(); }
                 catch (AggregateException ae)
                 {
                     var e = ae.InnerException ?? ae;
-                    WriteError(new ErrorRecord(e, "PublishFailed", ErrorCategory.WriteError, p)
-                    { ErrorDetails = new ErrorDetails($"Publishing {name} to {store.Location} failed: {e.Message}") });
+                    WriteError(ErrorRecords.New("PublishFailed", "WriteError",
+                        $"Publishing {name} to {store.Location} failed ({e.Message.TrimEnd('.')}). The catalog was not changed: check the destination and run Publish-TorchWheel again.", p, e));
                 }
                 finally
                 {

@@ -43,7 +43,7 @@ namespace EdgeOps.Commands
                 }
                 catch (EdgeOpsException e)
                 {
-                    WriteError(new ErrorRecord(e, e.ErrorId, ErrorCategory.ObjectNotFound, full) { ErrorDetails = new ErrorDetails(e.Message) });
+                    WriteError(ErrorRecords.For(e, full));
                     continue;
                 }
                 record.RecordType = ProgressRecordType.Completed;
@@ -93,7 +93,7 @@ namespace EdgeOps.Commands
             try { list = Backup.BackupListing.List(dest, names, Latest.IsPresent, StorageOptions()); }
             catch (EdgeOpsException e)
             {
-                ThrowTerminatingError(new ErrorRecord(e, e.ErrorId, InstallTorchWheelCommand.ParseCategory(e.Category), Destination) { ErrorDetails = new ErrorDetails(e.Message) });
+                ThrowTerminatingError(ErrorRecords.For(e, Destination));
                 return;
             }
             foreach (var info in list)

@@ -69,13 +69,16 @@ namespace EdgeOps.Commands
     [OutputType(typeof(SwapFileRemoval))]
     public sealed class RemoveSwapFileCommand : EdgeDeviceCmdlet
     {
-        [Parameter]
+        /// <summary>The swap file to remove; binds from the pipeline, so a swap area piped in (Get-SwapFile) is the one removed.</summary>
+        [Parameter(ValueFromPipelineByPropertyName = true)]
         [ValidateNotNullOrEmpty]
         public string Path { get; set; }
 
+        protected override object CaptureItem() => Path;
+
         protected override IEnumerable<object> ProcessDevice(IDeviceContext context)
         {
-            var result = new SwapService(context).Remove(Path);
+            var result = new SwapService(context).Remove((string)ItemOf(context));
             if (result != null) yield return result;
         }
     }

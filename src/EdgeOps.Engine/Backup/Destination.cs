@@ -58,7 +58,7 @@ namespace EdgeOps.Backup
                         $"-Destination '{destination}' is a plain HTTP location, which is read-only: give a folder, s3://bucket/prefix or an Azure Blob container (with a SAS token or -StorageCredential).");
                 default:
                     if (destination.StartsWith("file://", StringComparison.OrdinalIgnoreCase)) destination = new Uri(destination).LocalPath;
-                    return new FolderDestination(destination);
+                    return FolderDestination.Prepare(destination);
             }
         }
 
@@ -67,7 +67,11 @@ namespace EdgeOps.Backup
         {
             var chars = (device ?? "device").Select(c => c == '/' || c == '\\' || c == ':' || c < 32 || c == '*' || c == '?' || c == '"' || c == '<' || c == '>' || c == '|' ? '_' : c).ToArray();
             var s = new string(chars).Trim();
-            if (s.Length == 0 || s == "." || s == "..") s = "device";
+            // no leading dot: a hidden name would be taken for one of the destination's own temporary files
+            int dots = 0;
+            while (dots < s.Length && s[dots] == '.') dots++;
+            s = new string('_', dots) + s.Substring(dots);
+            if (s.Length == 0 || s.All(c => c == '_')) s = "device" + s;
             return s;
         }
     }
@@ -76,6 +80,22 @@ namespace EdgeOps.Backup
     {
         readonly string _root;
         public FolderDestination(string root) { _root = Path.GetFullPath(root); Display = root; }
+
+        /// <summary>The folder, made if missing; a file there, or a folder that cannot be made, is a clear error before any device is read.</summary>
+        public static FolderDestination Prepare(string root)
+        {
+            var full = Path.GetFullPath(root);
+            if (File.Exists(full))
+                throw new EdgeOpsException("BackupDestinationInvalid", "InvalidArgument",
+                    $"-Destination '{root}' is a file, not a folder: give a folder for the backups (it is made if missing).");
+            try { Directory.CreateDirectory(full); }
+            catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
+            {
+                throw new EdgeOpsException("BackupDestinationInvalid", e is UnauthorizedAccessException ? "PermissionDenied" : "InvalidArgument",
+                    $"-Destination '{root}' cannot be made or used as a folder ({IoReason.Of(e)}): give a folder you can write to.", e);
+            }
+            return new FolderDestination(root);
+        }
         public string Display { get; }
         string Dir(string device) => Path.Combine(_root, BackupDestination.SafeName(device));
         public string PathOf(string device, string name) => Path.Combine(Dir(device), name);

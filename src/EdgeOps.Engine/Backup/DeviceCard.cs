@@ -26,6 +26,9 @@ namespace EdgeOps.Backup
         public static CardProbe Run(IDeviceTransport t, string devicePath, CancellationToken ct)
         {
             var name = t.Device.ComputerName;
+            if (devicePath != null && devicePath.Any(ch => ch < 0x20 || ch == 0x7f))
+                throw new EdgeOpsException("SdCardPathInvalid", "InvalidArgument",
+                    $"{name}: -DevicePath '{Visible(devicePath)}' contains a control character (newline, tab...): give the card's path, for example /dev/mmcblk0 or /dev/sdb.");
             var r = t.Run(DeviceScripts.ProbeCommand(devicePath), CommandOptions.Root, ct);
             r.EnsureSuccess(name, "looking at the card");
             var kv = DeviceScripts.ParseKeyValues(r.Stdout);
@@ -48,11 +51,15 @@ namespace EdgeOps.Backup
                         $"{name}: '{p.DevicePath}' is neither a block device nor a file: check -DevicePath.");
             }
             if (!long.TryParse(One("size"), NumberStyles.Integer, CultureInfo.InvariantCulture, out p.Size) || p.Size <= 0)
-                throw new EdgeOpsException("SdCardUnreadable", "ReadError", $"{name}: cannot read the size of '{p.DevicePath}': {r.Stderr.Trim()}");
+                throw new EdgeOpsException("SdCardUnreadable", "ReadError", $"{name}: cannot read the size of '{p.DevicePath}' (the device said: {r.Stderr.Trim()}). Check that -DevicePath names a readable card or image.");
             if (!p.HasPerl)
                 throw new EdgeOpsException("SdCardNeedsPerl", "NotInstalled", $"{name}: the card is read by a small perl helper and perl is not installed: install perl-base.");
             return p;
         }
+
+        /// <summary>A path with its control characters shown as \n, \t or \xNN.</summary>
+        static string Visible(string s) => string.Concat(s.Select(ch =>
+            ch == '\n' ? "\\n" : ch == '\t' ? "\\t" : ch == '\r' ? "\\r" : ch < 0x20 || ch == 0x7f ? $"\\x{(int)ch:x2}" : ch.ToString()));
 
         /// <summary>True when the path is the disk holding the running system (or one of its partitions).</summary>
         public bool HoldsRunningSystem =>

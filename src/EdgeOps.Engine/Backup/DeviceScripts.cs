@@ -134,7 +134,8 @@ else echo 'error=missing'; fi
 command -v zstd >/dev/null 2>&1 && echo ""zstd=$(zstd -V 2>/dev/null | head -n1)""
 command -v perl >/dev/null 2>&1 && echo 'perl=1'
 echo ""cpus=$(nproc 2>/dev/null || echo 1)""
-echo ""model=$(tr -d '\000' < /sys/firmware/devicetree/base/model 2>/dev/null)""
+model=; [ -r /sys/firmware/devicetree/base/model ] && model=$(tr -d '\000' 2>/dev/null < /sys/firmware/devicetree/base/model)
+echo ""model=$model""
 echo ""arch=$(uname -m)""
 echo ""kernel=$(uname -r)""
 echo ""os=$(. /etc/os-release 2>/dev/null; echo ""$PRETTY_NAME"")""

@@ -259,19 +259,24 @@ namespace EdgeOps.Backup
             var inner = e is StreamFailure sf ? sf.InnerException : e;
             if (inner is IOException io && IsDiskFull(io))
                 return new EdgeOpsException("BackupDestinationFull", "WriteError",
-                    $"{name}: the destination '{store.Display}' is full ({io.Message.Trim()}). Nothing was kept of this run and the previous backups are untouched: free space or lower -Keep.", e);
+                    $"{name}: the destination '{store.Display}' is full. Nothing was kept of this run and the previous backups are untouched: free space or lower -Keep.", e) { Device = name };
             if (inner is IOException || inner is UnauthorizedAccessException)
                 return new EdgeOpsException("BackupWriteFailed", "WriteError",
-                    $"{name}: cannot write to '{store.Display}': {inner.Message} The previous backups are untouched.", e);
+                    $"{name}: cannot write the backup to '{store.Display}' ({IoReason.Of(inner)}). The previous backups are untouched: give a -Destination you can write to.", e) { Device = name };
+            const string Untouched = " The previous backups are untouched.";
             if (inner is EdgeOpsException eo)
             {
                 var msg = eo.Message.StartsWith(name + ":", StringComparison.Ordinal) ? eo.Message : $"{name}: {eo.Message}";
-                if (!msg.Contains("previous backups")) msg += " The previous backups are untouched.";
+                msg = msg.TrimEnd();
+                if (!msg.EndsWith(".", StringComparison.Ordinal) && !msg.EndsWith("?", StringComparison.Ordinal)) msg += ".";
+                if (!msg.Contains(Untouched.Trim())) msg += Untouched;
                 return new EdgeOpsException(eo.ErrorId, eo.Category, msg, eo) { Device = name };
             }
             if (inner is InvalidDataException)
-                return new EdgeOpsException("SdCardLayoutInvalid", "InvalidData", $"{name}: {inner.Message}", e) { Device = name };
-            return new EdgeOpsException("BackupFailed", "NotSpecified", $"{name}: backup failed: {inner.Message} The previous backups are untouched.", e) { Device = name };
+                return new EdgeOpsException("SdCardLayoutInvalid", "InvalidData",
+                    $"{name}: the card's layout cannot be read ({inner.Message.TrimEnd('.')}).{Untouched} Check that -DevicePath names the card (MBR or GPT partition table).", e) { Device = name };
+            return new EdgeOpsException("BackupFailed", "NotSpecified",
+                $"{name}: the backup stopped on an unexpected {inner.GetType().Name} ({inner.Message.TrimEnd('.')}).{Untouched} Run it again with -Verbose and report this as a bug.", e) { Device = name };
         }
 
         static bool IsDiskFull(IOException e) =>

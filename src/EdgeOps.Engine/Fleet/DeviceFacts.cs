@@ -12,7 +12,7 @@ namespace EdgeOps.Fleet
         // A Sh.Script template: literal braces are doubled. Sizes stay in kB on the device: mawk (Debian's awk)
         // prints products above 2^31 in exponent form.
         const string Script =
-            "echo \"model=$(tr -d '\\0' < /sys/firmware/devicetree/base/model 2>/dev/null || tr -d '\\0' < /proc/device-tree/model 2>/dev/null)\"; " +
+            "echo \"model=$(tr -d '\\0' 2>/dev/null < /sys/firmware/devicetree/base/model || tr -d '\\0' 2>/dev/null < /proc/device-tree/model)\"; " +
             "echo \"arch=$(uname -m)\"; echo \"kernel=$(uname -r)\"; " +
             "awk '/^MemTotal:/{{print \"memkb=\" $2}} /^SwapTotal:/{{print \"swapkb=\" $2}} /^MemAvailable:/{{print \"memavailkb=\" $2}} /^SwapFree:/{{print \"swapfreekb=\" $2}}' /proc/meminfo; " +
             "echo \"rootfreekb=$(df -Pk / | awk 'NR==2{{print $4}}')\"; " +

@@ -3,7 +3,7 @@ namespace EdgeOps
     /// <summary>
     /// New-SwapFile's result: one object per device, flat primitives (Export-Csv gives clean columns).
     /// Action is Created, Resized, Updated (same size; activation, priority, persistence or swappiness fixed)
-    /// or Unchanged; under -WhatIf: WouldCreate, WouldResize, WouldUpdate or Unchanged.
+    /// or Unchanged. Nothing is written under -WhatIf (the plan is in the WhatIf message).
     /// </summary>
     public sealed class SwapFileResult
     {
@@ -52,7 +52,7 @@ namespace EdgeOps
         public string PersistedIn { get; set; }
     }
 
-    /// <summary>Remove-SwapFile's result. Action: Removed, NotFound, or WouldRemove under -WhatIf.</summary>
+    /// <summary>Remove-SwapFile's result. Action: Removed or NotFound; nothing under -WhatIf.</summary>
     public sealed class SwapFileRemoval
     {
         public string ComputerName { get; set; }

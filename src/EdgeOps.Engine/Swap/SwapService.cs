@@ -54,8 +54,8 @@ namespace EdgeOps.Swap
                 _ctx.Verbose($"{plan.Path} is already as asked ({BuildMath.Human(plan.SizeBytes)}, {plan.Manager}): nothing changed.");
                 return Result(plan, facts, facts, "Unchanged");
             }
-            if (!_ctx.ShouldProcess(plan.Path, plan.Describe()))
-                return _ctx.WhatIf ? Result(plan, facts, facts, "Would" + (plan.Action == "Created" ? "Create" : plan.Action == "Resized" ? "Resize" : "Update")) : null;
+            // -WhatIf or -Confirm answered no: the plan was shown by ShouldProcess; nothing is written to the pipeline.
+            if (!_ctx.ShouldProcess(plan.Path, plan.Describe())) return null;
 
             if (plan.TouchesFile)
             {
@@ -184,12 +184,7 @@ namespace EdgeOps.Swap
                 UsedBytes = plan.UsedBytes, FreedBytes = plan.DeleteFile ? plan.ExistingBytes : 0, MemAvailableBytes = facts.MemAvailable, Note = "",
             };
             if (!plan.HasWork) { result.Note = "no swap file, active area or persistence entry at " + plan.Path; _ctx.Verbose(result.Note); return result; }
-            if (!_ctx.ShouldProcess(plan.Path, plan.Describe()))
-            {
-                if (!_ctx.WhatIf) return null;
-                result.Action = "WouldRemove";
-                return result;
-            }
+            if (!_ctx.ShouldProcess(plan.Path, plan.Describe())) return null;
             if (plan.SwapOff) { DeviceScripts.SwapOff(_ctx, plan.Path); DeviceScripts.Step(_ctx, "swapoff"); }
             foreach (var e in plan.Edits) DeviceScripts.Edit(_ctx, e);
             foreach (var l in plan.Links) DeviceScripts.Link(_ctx, l);

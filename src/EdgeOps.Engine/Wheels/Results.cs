@@ -5,7 +5,7 @@ namespace EdgeOps
     {
         public string ComputerName { get; set; }
         public string Package { get; set; }
-        /// <summary>The version installed now (after a rollback: the version restored; -WhatIf: the version it would install).</summary>
+        /// <summary>The version installed now (after a rollback: the version restored).</summary>
         public string Version { get; set; }
         public string PreviousVersion { get; set; }
         public string Wheel { get; set; }
@@ -19,7 +19,7 @@ namespace EdgeOps
         public string Platform { get; set; }
         public string L4T { get; set; }
         public bool CudaAvailable { get; set; }
-        /// <summary>Installed, Upgraded, Unchanged, RolledBack; with -WhatIf: WouldInstall, WouldUpgrade, Unchanged.</summary>
+        /// <summary>Installed, Upgraded, Unchanged, RolledBack. Nothing is written under -WhatIf.</summary>
         public string Action { get; set; }
         public long BytesUploaded { get; set; }
         public double Seconds { get; set; }

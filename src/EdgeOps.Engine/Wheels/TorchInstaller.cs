@@ -186,13 +186,7 @@ sys.stdout.write('wheel=%s\n' % final)
 
             var what = $"Install {plan.Main.FileName}" + (plan.Companions.Count > 0 ? " with " + string.Join(", ", plan.Companions.Select(c => c.FileName)) : "")
                        + (prev != null ? $" (replacing {o.Package} {prev})" : "");
-            if (!ctx.ShouldProcess(envLabel, what))
-            {
-                if (!ctx.WhatIf) return null;
-                result.Action = prev == null || same ? "WouldInstall" : "WouldUpgrade";
-                result.Seconds = sw.Elapsed.TotalSeconds;
-                return result;
-            }
+            if (!ctx.ShouldProcess(envLabel, what)) return null;
 
             // 1. the wheels, each fetched once per run into the local cache and verified
             var files = plan.All.Select(e => (Entry: e, File: cache.Get(source, e, ctx))).ToList();

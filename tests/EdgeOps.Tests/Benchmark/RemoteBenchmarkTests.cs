@@ -46,7 +46,7 @@ namespace EdgeOps.Tests.Benchmark
                 foreach (var d in good)
                 {
                     var rows = r.Output.Where(o => o.P("ComputerName") == d.Name).ToList();
-                    Assert.Equal(new[] { "food11.int8.onnx", "food11.onnx" }, rows.Select(o => o.P("Model")).OrderBy(m => m, StringComparer.Ordinal));
+                    Assert.Equal(new[] { "sample-mobilenet.int8.onnx", "sample-mobilenet.onnx" }, rows.Select(o => o.P("Model")).OrderBy(m => m, StringComparer.Ordinal));
                     foreach (var o in rows)
                     {
                         // It ran there: the runner read this device's board model and host name, not the controller's.
@@ -55,7 +55,7 @@ namespace EdgeOps.Tests.Benchmark
                         Assert.StartsWith("runner ", o.P("MeasuredBy"));
                         Assert.Equal("20", o.P("Runs"));
                         Assert.True(double.Parse(o.P("MedianMs")) > 0);
-                        Assert.Equal(o.P("Model") == "food11.onnx" ? "False" : "True", o.P("Passed"));
+                        Assert.Equal(o.P("Model") == "sample-mobilenet.onnx" ? "False" : "True", o.P("Passed"));
                     }
                     // Kept on the device by content hash: the runner once, each model once.
                     var hash = rows[0].P("MeasuredBy").Substring("runner ".Length);

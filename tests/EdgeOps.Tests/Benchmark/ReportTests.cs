@@ -168,7 +168,7 @@ namespace EdgeOps.Tests.Benchmark
             var html = File.ReadAllText(path);
             Assert.Contains("<title>Food-11 &lt;edge&gt;</title>", html);
             Assert.Equal(2, Regex.Matches(html, "data:image/png;base64,").Count);
-            Assert.Contains("food11.int8.onnx", html);
+            Assert.Contains("sample-mobilenet.int8.onnx", html);
             Assert.Contains("<tr class=\"fail\">", html);                  // the FP32 model fails the 5 MB budget
             Assert.DoesNotContain("src=\"http", html);                     // self-contained
 
@@ -182,7 +182,7 @@ namespace EdgeOps.Tests.Benchmark
             // the bars are there; the histograms are not (no raw latencies in text columns), only percentile markers
             Assert.Contains(Enumerable.Range(0, pngs[0].Width), x => Enumerable.Range(0, pngs[0].Height).Any(y => pngs[0].At(x, y).Equals(Charts.P99Color)));
             Assert.DoesNotContain(Enumerable.Range(0, pngs[1].Width), x => Enumerable.Range(0, pngs[1].Height).Any(y => pngs[1].At(x, y).Equals(Charts.Palette[0])));
-            Assert.Contains("food11.onnx", again);
+            Assert.Contains("sample-mobilenet.onnx", again);
 
             var noClobber = ps.Run("$res | Export-EdgeBenchmarkReport -Path $args[0] -NoClobber", path);
             Assert.Equal("ReportExists", Assert.Single(noClobber.Errors).FullyQualifiedErrorId.Split(',')[0]);

@@ -35,6 +35,9 @@ namespace EdgeOps.Tests.Infrastructure
         public required List<string> Verbose { get; init; }
         public required List<string> Warnings { get; init; }
         public required List<ProgressRecord> Progress { get; init; }
+        /// <summary>What went to the console: the "What if:" messages of -WhatIf.</summary>
+        public List<string> HostLines { get; init; } = new();
+        public IEnumerable<string> WhatIf => HostLines.Where(l => l.StartsWith("What if:", StringComparison.Ordinal));
         public string AllText => string.Join("\n", Output.Select(o => o?.ToString()).Concat(Errors.Select(e => e.ToString())).Concat(Verbose).Concat(Warnings));
     }
 
@@ -45,12 +48,13 @@ namespace EdgeOps.Tests.Infrastructure
     public sealed class PowerShellSession : IDisposable
     {
         readonly Runspace _runspace;
+        readonly CapturingHost _host = new();
 
         public PowerShellSession(bool importModule = true)
         {
             CultureInfo.CurrentUICulture = CultureInfo.GetCultureInfo("en-US");
             var iss = InitialSessionState.CreateDefault2();
-            _runspace = RunspaceFactory.CreateRunspace(iss);
+            _runspace = RunspaceFactory.CreateRunspace(_host, iss);
             _runspace.Open();
             if (importModule)
             {
@@ -68,9 +72,18 @@ namespace EdgeOps.Tests.Infrastructure
             ps.Runspace = _runspace;
             ps.AddScript(script);
             foreach (var a in args) ps.AddArgument(a);
-            var output = ps.Invoke();
+            _host.TakeLines();
+            Collection<PSObject> output;
+            try { output = ps.Invoke(); }
+            catch (RuntimeException e)
+            {
+                ErrorContract.Check(e.ErrorRecord);
+                throw;
+            }
+            foreach (var error in ps.Streams.Error) ErrorContract.Check(error);
             return new PSRun
             {
+                HostLines = _host.TakeLines(),
                 Output = output,
                 Errors = ps.Streams.Error.ToList(),
                 Verbose = ps.Streams.Verbose.Select(v => v.Message).ToList(),

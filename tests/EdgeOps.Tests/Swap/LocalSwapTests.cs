@@ -92,8 +92,7 @@ namespace EdgeOps.Tests.Swap
             var swaps = HostShell.Swaps();
             using var ctx = TestDeviceContext.Local(whatIf: true);
             var r = New(d, new SwapRequest { Path = path, SizeBytes = 16 * MiB, Swappiness = 11 }, ctx);
-            Assert.Equal("WouldCreate", r.Action);
-            Assert.Equal(16 * MiB, r.SizeBytes);
+            Assert.Null(r);   // -WhatIf: no result object, only the plan through ShouldProcess
             Assert.Single(ctx.Asked);
             Assert.Contains("create a 16.0 MB swap file", ctx.Asked[0]);
             Assert.False(File.Exists(path));

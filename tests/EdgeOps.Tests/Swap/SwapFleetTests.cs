@@ -201,8 +201,11 @@ namespace EdgeOps.Tests.Swap
             var swaps = File.ReadAllText("/proc/swaps");
             var r = Run("Get-EdgeDevice -Inventory $inv | New-SwapFile -Size 64MB -Swappiness 7 -Priority 9 -SudoCredential $cred -WhatIf");
             NoErrors(r);
-            Assert.Equal(3, r.Output.Count);
-            Assert.All(r.Output, o => Assert.Equal("WouldCreate", o.P("Action")));
+            // Nothing is written to the pipeline under -WhatIf (so nothing downstream acts); the plan is in the WhatIf messages.
+            Assert.Empty(r.Output);
+            var plans = r.WhatIf.ToList();
+            Assert.Equal(3, plans.Count);
+            Assert.All(_fleet.Devices, d => Assert.Contains(plans, l => l.Contains(d.Name + ":") && l.Contains("swap file")));
             Assert.Equal(before, Snapshot());
             Assert.Equal(swaps, File.ReadAllText("/proc/swaps"));
             Assert.NotEqual("7", File.ReadAllText("/proc/sys/vm/swappiness").Trim());

@@ -14,15 +14,4 @@ namespace EdgeOps
         public string Category { get; }
         public string Device { get; set; }
     }
-
-    public sealed class DeviceCommandException : EdgeOpsException
-    {
-        public DeviceCommandException(string device, string what, int exitCode, string stderr)
-            : base("DeviceCommandFailed", "InvalidResult",
-                   $"{device}: {what} failed with exit code {exitCode}: {Trim(stderr)}")
-        { Device = device; ExitCode = exitCode; Stderr = stderr; }
-        public int ExitCode { get; }
-        public string Stderr { get; }
-        static string Trim(string s) { s = (s ?? "").Trim(); return s.Length > 800 ? s.Substring(0, 800) + "..." : s; }
-    }
 }
