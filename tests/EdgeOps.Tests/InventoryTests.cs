@@ -91,7 +91,7 @@ namespace EdgeOps.Tests
         [InlineData("devices:\n  - name: a\n    host: h\n    sudo: always\n", 4, "'sudo' must be one of")]
         [InlineData("devices:\n  - name: a\n   host: [unclosed\n", 3, "not valid YAML")]
         [InlineData("fleet:\n  - name: a\n", 1, "unknown top-level key 'fleet'")]
-        [InlineData("defaults:\n  kexAlgorithms: curve25519-sha256,diffie-hellman-group99\ndevices:\n  - name: a\n    host: h\n", 2, "unsupported key exchange algorithm 'diffie-hellman-group99'; supported: ")]
+        [InlineData("defaults:\n  kexAlgorithms: curve25519-sha256,diffie-hellman-group99\ndevices:\n  - name: a\n    host: h\n", 2, "unsupported key exchange algorithm 'diffie-hellman-group99'. Use names from this list: ")]
         [InlineData("devices:\n  - name: a\n    host: h\n    kexAlgorithms: '-*'\n", 4, "removes every key exchange algorithm")]
         [InlineData("devices:\n  - name: a\n    host: h\n    kexAlgorithms: 'curve25519-sha256,,x'\n", 4, "has an empty name")]
         public void Bad_files_name_file_line_and_problem(string yaml, int line, string what)

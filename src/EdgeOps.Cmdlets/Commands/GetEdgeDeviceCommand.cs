@@ -137,7 +137,9 @@ namespace EdgeOps.Commands
             context.Verbose($"exit code {r.ExitCode} after {result.Seconds} s");
             if (r.ExitCode != 0 && !PassThru)
                 throw new EdgeOpsException("EdgeCommandFailed", "InvalidResult",
-                    $"{context.Device.ComputerName}: command exited with code {r.ExitCode}: {r.Stderr.Trim()}");
+                    $"{context.Device.ComputerName}: the command exited with code {r.ExitCode}" +
+                    (string.IsNullOrWhiteSpace(r.Stderr) ? "" : $"; it said: \"{r.Stderr.Trim()}\"") +
+                    ". Fix the command, or add -PassThru to get its result (ExitCode, Stdout, Stderr) without an error.");
             yield return result;
         }
     }

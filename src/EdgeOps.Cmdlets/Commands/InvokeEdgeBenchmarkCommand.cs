@@ -158,7 +158,7 @@ namespace EdgeOps.Commands
             catch (Exception e) when (e is FormatException || e is PSInvalidCastException || e is OverflowException)
             {
                 ThrowTerminatingError(ErrorRecords.New("InvalidInputShape", "InvalidArgument",
-                    $"-InputShape: the shape of '{key}' must be a list of sizes, e.g. @{{ {key} = 1,3,224,224 }}; got '{value}'.", value, e));
+                    $"-InputShape: give the shape of '{key}' as a list of sizes, e.g. @{{ {key} = 1,3,224,224 }}, not '{value}'.", value, e));
                 return null;
             }
         }

@@ -67,7 +67,7 @@ namespace EdgeOps.Commands
                 throw new EdgeOpsException("LeaseTimeNotWholeMinute", "InvalidArgument",
                     $"Lease '{Name}': Blazar takes times to the minute; {start:u} to {end:u} has seconds. Use a window from Get-LeaseWindow, or whole minutes.");
             if (end <= start)
-                throw new EdgeOpsException("LeaseTimeInverted", "InvalidArgument", $"Lease '{Name}': -EndUtc ({end:u}) must be later than -StartUtc ({start:u}).");
+                throw new EdgeOpsException("LeaseTimeInverted", "InvalidArgument", $"Lease '{Name}': -EndUtc ({end:u}) must be later than -StartUtc ({start:u}): give an end after the start.");
             var request = new LeaseRequest
             {
                 Name = Name, StartUtc = start, EndUtc = end, ResourceType = ResourceType,

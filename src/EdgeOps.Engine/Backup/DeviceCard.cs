@@ -86,7 +86,7 @@ namespace EdgeOps.Backup
                 long want = ranges.Sum(x => x.Length);
                 if (output.Length != want)
                     throw new EdgeOpsException("SdCardShortRead", "ReadError",
-                        $"{_t.Device.ComputerName}: reading '{_path}' returned {output.Length} of {want} bytes.");
+                        $"{_t.Device.ComputerName}: reading '{_path}' returned {output.Length} of {want} bytes: check that the card is still there and not failing (dmesg on the device), then run the command again.");
                 return output.ToArray();
             }
         }

@@ -44,7 +44,7 @@ namespace EdgeOps.Backup
             {
                 var r = t.RunStreaming(DeviceScripts.WriterCommand(dev), sb, stdout, CommandOptions.Root, ct);
                 if (r.ExitCode != 0 || Encoding.ASCII.GetString(stdout.ToArray()).IndexOf("ok", StringComparison.Ordinal) < 0)
-                    throw new EdgeOpsException("RestoreWriteFailed", "WriteError", $"{name}: writing the backup GPT of '{dev}' failed (exit code {r.ExitCode}): {r.Stderr.Trim()}");
+                    throw new EdgeOpsException("RestoreWriteFailed", "WriteError", $"{name}: writing the backup GPT of '{dev}' failed (exit code {r.ExitCode}; the device said: \"{r.Stderr.Trim()}\"). Check the card and run Restore-SdCard again.");
             }
             t.Run(DeviceScripts.FlushBuffers(dev), CommandOptions.Root, ct);
             foreach (var (offset, data) in writes)
@@ -52,7 +52,7 @@ namespace EdgeOps.Backup
                 var back = src.Read(offset, data.Length);
                 for (int i = 0; i < data.Length; i++)
                     if (back[i] != data[i])
-                        throw new EdgeOpsException("RestoreVerifyFailed", "WriteError", $"{name}: the GPT written at byte {offset} of '{dev}' reads back differently: the card may be failing.");
+                        throw new EdgeOpsException("RestoreVerifyFailed", "WriteError", $"{name}: the GPT written at byte {offset} of '{dev}' reads back differently: the card may be failing. Try another card.");
             }
             return true;
         }

@@ -52,7 +52,7 @@ namespace EdgeOps.Backup
             foreach (var svc in req.StopService ?? new string[0])
                 if (string.IsNullOrEmpty(svc) || !System.Text.RegularExpressions.Regex.IsMatch(svc, @"^[A-Za-z0-9][A-Za-z0-9@._:\\-]*$"))
                     throw new EdgeOpsException("InvalidServiceName", "InvalidArgument",
-                        $"{name}: -StopService '{svc}' is not a service name (letters, digits, @ . _ : - \\).");
+                        $"{name}: -StopService '{svc}' is not a service name: use letters, digits and @ . _ : - \\ only, as systemctl shows them.");
             var sw = Stopwatch.StartNew();
             using (var store = BackupDestination.Open(req.Destination, req.Storage, ct))
             using (var gate = store.TryLock(name))
@@ -116,7 +116,7 @@ namespace EdgeOps.Backup
                     ctx.Verbose($"verified the stored image in {verifyTime.Elapsed.TotalSeconds:0.00} s");
                     if (onDisk != hashes.compressed)
                         throw new EdgeOpsException("BackupVerifyFailed", "WriteError",
-                            $"{name}: the image read back from '{store.Display}' differs from what was written (sha256 {onDisk} vs {hashes.compressed}); the previous backups are untouched.");
+                            $"{name}: the image read back from '{store.Display}' differs from what was written (sha256 {onDisk} vs {hashes.compressed}); the previous backups are untouched. Check the destination's disk, then run the backup again.");
 
                     var manifest = BuildManifest(ctx.Device, probe, layout, facts, names, hashes, stored, compression, stopped, stamp, sw.Elapsed.TotalSeconds);
                     WriteText(store, name, names.TempMap, map.ToXml());
@@ -202,7 +202,7 @@ namespace EdgeOps.Backup
                 {
                     sink.Abort();
                     throw new EdgeOpsException("BackupReadFailed", "ReadError",
-                        $"{name}: reading '{probe.DevicePath}' stopped with exit code {r.ExitCode} after {RateMeter.Human(sink.StoredBytes)} stored: {r.Stderr.Trim()}");
+                        $"{name}: reading '{probe.DevicePath}' stopped with exit code {r.ExitCode} after {RateMeter.Human(sink.StoredBytes)} stored (the device said: \"{r.Stderr.Trim()}\"). Check the card (dmesg on the device), then run the backup again.");
                 }
                 if (!onDevice) guarded.Inner.Dispose(); // ends the last frame compressed here
                 (string raw, string compressed) hashes;
@@ -210,7 +210,7 @@ namespace EdgeOps.Backup
                 catch (InvalidDataException e)
                 {
                     sink.Abort();
-                    throw new EdgeOpsException("BackupStreamIncomplete", "ReadError", $"{name}: the image stream from the device is incomplete ({e.Message}): the connection may have dropped.", e);
+                    throw new EdgeOpsException("BackupStreamIncomplete", "ReadError", $"{name}: the image stream from the device is incomplete: the connection may have dropped. Check the device's network, then run the backup again.", e);
                 }
                 store.Flush(file);
                 sink.Dispose();
@@ -304,7 +304,7 @@ namespace EdgeOps.Backup
             }
             if (first != null)
                 throw new EdgeOpsException("ServiceRestartFailed", "InvalidResult",
-                    $"{ctx.Device.ComputerName}: a service stopped for the backup could not be started again: {first.Message}", first);
+                    $"{ctx.Device.ComputerName}: a service stopped for the backup could not be started again ({first.Message.TrimEnd('.')}). Start it by hand on the device (systemctl start).", first);
         }
 
         static string HashStored(IBackupDestination store, string device, string name, CancellationToken ct)

@@ -100,7 +100,7 @@ namespace EdgeOps.Backup
                 if (producerError != null)
                     throw new EdgeOpsException("RestoreImageInvalid", "InvalidData", $"{name}: reading the image '{files.Image}' failed ({producerError.Message}); '{req.DevicePath}' was partly written: restore again from a good image.", producerError);
                 if (r.ExitCode != 0 || !r.Stdout.Contains("ok"))
-                    throw new EdgeOpsException("RestoreWriteFailed", "WriteError", $"{name}: writing '{req.DevicePath}' failed (exit code {r.ExitCode}): {r.Stderr.Trim()}");
+                    throw new EdgeOpsException("RestoreWriteFailed", "WriteError", $"{name}: writing '{req.DevicePath}' failed (exit code {r.ExitCode}; the device said: \"{r.Stderr.Trim()}\"). Check the card and run Restore-SdCard again.");
                 if (manifest != null && !string.IsNullOrEmpty(manifest.Sha256) && imageHash != manifest.Sha256)
                     throw new EdgeOpsException("RestoreImageInvalid", "InvalidData", $"{name}: the image '{files.Image}' does not match its manifest's sha256; '{req.DevicePath}' holds a damaged image: restore from another backup.");
             }
@@ -175,12 +175,12 @@ namespace EdgeOps.Backup
             if (full)
             {
                 if (imageSha != null && sink.WholeHash != imageSha)
-                    throw new EdgeOpsException("RestoreVerifyFailed", "WriteError", $"{name}: '{dev}' read back differs from the image (sha256 {sink.WholeHash}, image {imageSha}): the card may be failing.");
+                    throw new EdgeOpsException("RestoreVerifyFailed", "WriteError", $"{name}: '{dev}' read back differs from the image (sha256 {sink.WholeHash}, image {imageSha}): the card may be failing. Try another card.");
                 return;
             }
             for (int i = 0; i < map.Ranges.Count; i++)
                 if (map.Ranges[i].Sha256 != null && map.Ranges[i].Sha256 != got[i])
-                    throw new EdgeOpsException("RestoreVerifyFailed", "WriteError", $"{name}: blocks {map.Ranges[i].First}-{map.Ranges[i].Last} of '{dev}' read back differ from the image: the card may be failing.");
+                    throw new EdgeOpsException("RestoreVerifyFailed", "WriteError", $"{name}: blocks {map.Ranges[i].First}-{map.Ranges[i].Last} of '{dev}' read back differ from the image: the card may be failing. Try another card.");
         }
 
         /// <summary>Hashes consecutive pieces of known lengths (and all of them together).</summary>

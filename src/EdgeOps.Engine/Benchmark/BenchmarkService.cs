@@ -68,7 +68,7 @@ namespace EdgeOps.Benchmark
             ctx.ProgressDone(activity);
             if (response.Models.Count != request.Models.Count)
                 throw new EdgeOpsException("RunnerProtocolError", "InvalidResult",
-                    $"{ctx.Device.ComputerName}: the measurement returned {response.Models.Count} model(s) for {request.Models.Count} requested.");
+                    $"{ctx.Device.ComputerName}: the measurement returned {response.Models.Count} model(s) for {request.Models.Count} requested: the runner on the device is out of date or damaged. Delete the device's runner folder (~/.cache/edgeops/runner or -RunnerDirectory) and run again.");
             var results = new List<BenchmarkResult>();
             for (int i = 0; i < request.Models.Count; i++)
                 results.Add(ToResult(ctx.Device.ComputerName, request.Models[i], request, response, response.Models[i], measuredBy, budgets));
@@ -80,7 +80,7 @@ namespace EdgeOps.Benchmark
                                                ModelMeasurement m, string measuredBy, BenchmarkBudgets budgets)
         {
             if (m.LatenciesMs.Count == 0)
-                throw new EdgeOpsException("NoLatencies", "InvalidResult", $"{computerName}: no timed run of '{Path.GetFileName(modelPath)}' was recorded.");
+                throw new EdgeOpsException("NoLatencies", "InvalidResult", $"{computerName}: no timed run of '{Path.GetFileName(modelPath)}' was recorded: give -Runs 1 or more, or a longer -Duration.");
             var s = LatencyStatistics.Compute(m.LatenciesMs);
             string precision;
             try { precision = OnnxGraphInfo.Read(modelPath).Precision; }

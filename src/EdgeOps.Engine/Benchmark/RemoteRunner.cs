@@ -82,7 +82,7 @@ namespace EdgeOps.Benchmark
                 try { return MeasureResponse.FromWire(text); }
                 catch (InvalidDataException e)
                 {
-                    throw new EdgeOpsException("RunnerProtocolError", "InvalidResult", $"{dev}: the runner's answer could not be read: {e.Message}", e) { Device = dev };
+                    throw new EdgeOpsException("RunnerProtocolError", "InvalidResult", $"{dev}: the runner's answer could not be read ({e.Message.TrimEnd('.')}). Delete the device's runner folder (~/.cache/edgeops/runner or -RunnerDirectory) and run again.", e) { Device = dev };
                 }
             }
         }

@@ -106,7 +106,7 @@ namespace EdgeOps.Leases
                     $"-Credential is needed to log in to Keystone at {c.AuthUrl}: for an application credential, its id as user name and its secret as password.");
             if (!c.IsApplicationCredential && string.IsNullOrEmpty(c.ProjectId) && string.IsNullOrEmpty(c.ProjectName))
                 throw new EdgeOpsException("ProjectMissing", "InvalidArgument",
-                    "-AuthMethod Password needs -ProjectId or -ProjectName (the project whose leases you work with).");
+                    "-AuthMethod Password needs a project: give -ProjectId or -ProjectName (the project whose leases you work with).");
             var url = TokenUrl(c.AuthUrl);
             verbose?.Invoke($"Keystone: authenticating {c} ({url.GetLeftPart(UriPartial.Path)}).");
             using (var req = new HttpRequestMessage(HttpMethod.Post, url) { Content = new StringContent(RequestBody(c), Encoding.UTF8, "application/json") })

@@ -134,7 +134,7 @@ namespace EdgeOps.Leases
             foreach (var p in devicePatterns.Where(p => !Glob.HasWildcards(p)))
                 if (!all.Any(d => Glob.IsMatch(p, d.Name ?? "") || Glob.IsMatch(p, d.Uid ?? "")))
                     throw new EdgeOpsException("LeaseDeviceNotFound", "ObjectNotFound",
-                        $"-Device '{p}': {calendar.Source} has no device of that name or uid. Known devices: {Sample(all)}.");
+                        $"-Device '{p}': {calendar.Source} has no device of that name or uid. Use one of its devices: {Sample(all)}.");
 
             var selected = all.Where(d =>
                     (devicePatterns.Count == 0 || devicePatterns.Any(p => Glob.IsMatch(p, d.Name ?? "") || Glob.IsMatch(p, d.Uid ?? "")))

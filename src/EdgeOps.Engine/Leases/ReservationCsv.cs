@@ -22,7 +22,7 @@ namespace EdgeOps.Leases
         public static CalendarData Load(string path, TimeZoneInfo floatingZone = null)
         {
             if (!File.Exists(path))
-                throw new EdgeOpsException("CalendarNotFound", "ObjectNotFound", $"-Calendar '{path}': no such file.");
+                throw new EdgeOpsException("CalendarNotFound", "ObjectNotFound", $"-Calendar '{path}': no such file. Give the path of a reservation CSV or .ics file, or a Blazar or iCalendar URL.");
             return Parse(File.ReadAllText(path), path, floatingZone);
         }
 

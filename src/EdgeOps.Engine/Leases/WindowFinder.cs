@@ -22,16 +22,16 @@ namespace EdgeOps.Leases
         /// <summary>Throws a clear error for rules no window can satisfy.</summary>
         public void Validate()
         {
-            if (Duration <= TimeSpan.Zero) Fail("Duration", $"-Duration must be positive (it is {Duration}).");
-            if (EndGuard < TimeSpan.Zero) Fail("EndGuard", $"-EndGuard can't be negative (it is {EndGuard}).");
-            if (EndGuard >= Duration) Fail("EndGuard", $"-EndGuard ({EndGuard}) must be shorter than -Duration ({Duration}).");
+            if (Duration <= TimeSpan.Zero) Fail("Duration", $"-Duration must be positive (it is {Duration}): give e.g. -Duration 2h.");
+            if (EndGuard < TimeSpan.Zero) Fail("EndGuard", $"-EndGuard can't be negative (it is {EndGuard}): give 0 or more, e.g. -EndGuard 5m.");
+            if (EndGuard >= Duration) Fail("EndGuard", $"-EndGuard ({EndGuard}) must be shorter than -Duration ({Duration}): lower -EndGuard or raise -Duration.");
             if (Align < TimeSpan.FromMinutes(1) || Align.Ticks % TimeSpan.TicksPerMinute != 0)
                 Fail("Align", $"-Align must be a whole number of minutes, at least 1 minute (it is {Align}): Blazar takes times to the minute.");
             if (Duration.Ticks % TimeSpan.TicksPerMinute != 0 || EndGuard.Ticks % TimeSpan.TicksPerMinute != 0)
-                Fail("Duration", "-Duration and -EndGuard must be whole minutes: Blazar takes times to the minute.");
+                Fail("Duration", "-Duration and -EndGuard must be whole minutes: Blazar takes times to the minute. Give them in minutes or hours.");
             if (WindowLength > MaxLease)
                 Fail("Duration", $"A {Format(Duration)} block less the {Format(EndGuard)} end guard is a {Format(WindowLength)} lease, longer than the testbed's longest lease ({Format(MaxLease)}). Ask for a shorter -Duration, or raise -MaxLeaseDuration if your testbed allows it.");
-            if (To <= From) Fail("To", $"The search range is empty: -To ({To:u}) must be later than -From ({From:u}).");
+            if (To <= From) Fail("To", $"The search range is empty: -To ({To:u}) must be later than -From ({From:u}): give a -To after -From, or use -Within.");
         }
 
         static string Format(TimeSpan t) => t.TotalDays >= 1 && t.Ticks % TimeSpan.TicksPerDay == 0 ? $"{t.TotalDays:0.##}d"

@@ -179,7 +179,7 @@ namespace EdgeOps.Swap
             if (req.SizeBytes.HasValue)
             {
                 if (req.SizeBytes.Value < MinimumSize)
-                    throw Fail("SwapSizeTooSmall", "InvalidArgument", $"{device}: -Size {req.SizeBytes.Value} is below the 1 MiB minimum.");
+                    throw Fail("SwapSizeTooSmall", "InvalidArgument", $"{device}: -Size {req.SizeBytes.Value} is below the 1 MiB minimum: give -Size 1MB or more.");
                 size = BuildMath.RoundUpMiB(req.SizeBytes.Value);
             }
             else
@@ -381,7 +381,7 @@ namespace EdgeOps.Swap
             string managerPath = ManagerPath(f, plan.Manager);
             if (requestedPath != null && (requestedPath.StartsWith("/dev/", StringComparison.Ordinal)))
                 throw Fail("SwapNotAFile", "InvalidArgument",
-                    $"{device}: {requestedPath} is a device, not a swap file: Remove-SwapFile removes swap files only (zram and partitions belong to their own tools).");
+                    $"{device}: {requestedPath} is a device, not a swap file: Remove-SwapFile removes swap files only (zram and partitions belong to their own tools: use swapoff or zramctl for those).");
             string path = ValidatePath(device, requestedPath ?? managerPath ?? "/swapfile");
             plan.Path = path;
             if (f.File(path) == null) { plan.MissingPaths.Add(path); return plan; }
@@ -395,7 +395,7 @@ namespace EdgeOps.Swap
                 throw Fail("SwapPathNotAFile", "InvalidArgument", $"{device}: '{path}' is a {file.Kind}, not a swap file: nothing was changed.");
             if (file.Exists && !file.SwapSignature && active == null && file.Size > 0)
                 throw Fail("SwapPathNotSwap", "InvalidArgument",
-                    $"{device}: '{path}' is not a swap file (no swap signature): EdgeOps will not delete it. Nothing was changed.");
+                    $"{device}: '{path}' is not a swap file (no swap signature): EdgeOps will not delete it. Nothing was changed: give -Path of the swap file to remove.");
 
             if (active != null)
             {

@@ -67,7 +67,7 @@ namespace EdgeOps.Swap
             var row = after.ActiveAt(plan.Path);
             if (row == null)
                 throw new EdgeOpsException("SwapNotActive", "InvalidResult",
-                    $"{Dev}: swapon of {plan.Path} reported success but /proc/swaps does not list it; the file was left in place, persistence was not changed.");
+                    $"{Dev}: swapon of {plan.Path} reported success but /proc/swaps does not list it; the file was left in place, persistence was not changed. Check the kernel log (dmesg) on the device, then run New-SwapFile again.");
             foreach (var e in plan.Edits)
             {
                 _ctx.Verbose($"{(e.NewText == null ? "removing" : "writing")} {e.Path} ({e.What}); backup {e.Backup}");

@@ -39,7 +39,7 @@ namespace EdgeOps.Transport
             }
             var unknown = names.Where(n => !defaults.Contains(n, StringComparer.Ordinal)).ToList();
             if (unknown.Count > 0)
-                throw new ArgumentException($"unsupported key exchange algorithm{(unknown.Count > 1 ? "s" : "")} {string.Join(", ", unknown.Select(u => "'" + u + "'"))}; supported: {string.Join(", ", defaults)}.");
+                throw new ArgumentException($"unsupported key exchange algorithm{(unknown.Count > 1 ? "s" : "")} {string.Join(", ", unknown.Select(u => "'" + u + "'"))}. Use names from this list: {string.Join(", ", defaults)}.");
             var chosen = names.Distinct(StringComparer.Ordinal).ToList();
             switch (op)
             {

@@ -87,10 +87,10 @@ namespace EdgeOps.Transport
                     $"{device.ComputerName}: sudo needs a password for '{device.UserName}': give -SudoCredential, or allow NOPASSWD sudo.");
             if (stderr.IndexOf("incorrect password", StringComparison.Ordinal) >= 0 || stderr.IndexOf("Sorry, try again", StringComparison.Ordinal) >= 0)
                 throw new EdgeOpsException("SudoPasswordIncorrect", "PermissionDenied",
-                    $"{device.ComputerName}: sudo rejected the password given with -SudoCredential for '{device.UserName}'.");
+                    $"{device.ComputerName}: sudo rejected the password given with -SudoCredential for '{device.UserName}': give that user's own password in -SudoCredential.");
             if (stderr.IndexOf("is not in the sudoers file", StringComparison.Ordinal) >= 0 || stderr.IndexOf("not allowed to execute", StringComparison.Ordinal) >= 0)
                 throw new EdgeOpsException("SudoNotAllowed", "PermissionDenied",
-                    $"{device.ComputerName}: '{device.UserName}' may not use sudo on this device.");
+                    $"{device.ComputerName}: '{device.UserName}' may not use sudo on this device: add the user to the sudo group there, or log in as a user who may.");
         }
     }
 }

@@ -121,17 +121,17 @@ namespace EdgeOps.Transport
             foreach (var f in keyFiles)
             {
                 if (!File.Exists(f))
-                    throw new EdgeOpsException("SshIdentityNotFound", "ObjectNotFound", $"{d.ComputerName}: identity file '{f}' does not exist.");
+                    throw new EdgeOpsException("SshIdentityNotFound", "ObjectNotFound", $"{d.ComputerName}: identity file '{f}' does not exist: correct 'identityFile' in the inventory or give -IdentityFile.");
                 try { keys.Add(string.IsNullOrEmpty(passphrase) ? new PrivateKeyFile(f) : new PrivateKeyFile(f, passphrase)); }
                 catch (SshPassPhraseNullOrEmptyException)
                 {
                     throw new EdgeOpsException("SshKeyPassphraseRequired", "AuthenticationError",
                         $"{d.ComputerName}: identity file '{f}' is protected by a passphrase: give it as the password of -Credential.");
                 }
-                catch (SshException e) when (!string.IsNullOrEmpty(passphrase))
+                catch (SshException) when (!string.IsNullOrEmpty(passphrase))
                 {
                     throw new EdgeOpsException("SshKeyPassphraseIncorrect", "AuthenticationError",
-                        $"{d.ComputerName}: could not open identity file '{f}' with the passphrase given in -Credential ({e.GetType().Name}).");
+                        $"{d.ComputerName}: could not open identity file '{f}' with the passphrase given in -Credential: give the key's passphrase as -Credential's password.");
                 }
             }
             if (keys.Count > 0) methods.Add(new PrivateKeyAuthenticationMethod(user, keys.ToArray()));
@@ -212,12 +212,12 @@ namespace EdgeOps.Transport
             catch (SshOperationTimeoutException e)
             {
                 throw new EdgeOpsException("SshConnectTimeout", "OperationTimeout",
-                    $"{d.ComputerName}: no SSH answer from {d.HostName}:{d.Port} within {_options.ConnectTimeout.TotalSeconds:0} s (-ConnectTimeout).", e) { Device = d.ComputerName };
+                    $"{d.ComputerName}: no SSH answer from {d.HostName}:{d.Port} within {_options.ConnectTimeout.TotalSeconds:0} s: check that the device is on and reachable, or raise -ConnectTimeout.", e) { Device = d.ComputerName };
             }
             catch (SocketException e)
             {
                 throw new EdgeOpsException("SshUnreachable", "ConnectionError",
-                    $"{d.ComputerName}: cannot reach {d.HostName}:{d.Port}: {e.Message}.", e) { Device = d.ComputerName };
+                    $"{d.ComputerName}: cannot reach {d.HostName}:{d.Port} ({e.Message.TrimEnd('.').ToLowerInvariant()}). Check that the device is on and its sshd listens there, or correct 'host'/'port' in the inventory.", e) { Device = d.ComputerName };
             }
             catch (SshConnectionException e)
             {
@@ -225,7 +225,7 @@ namespace EdgeOps.Transport
                     ? $" The device accepts none of the key exchange algorithms that 'kexAlgorithms' ({d.KexAlgorithms}) allows: remove it or add one the device offers."
                     : "";
                 throw new EdgeOpsException("SshConnectionFailed", "ConnectionError",
-                    $"{d.ComputerName}: SSH connection to {d.HostName}:{d.Port} failed: {e.Message.TrimEnd('.')}.{hint}", e) { Device = d.ComputerName };
+                    $"{d.ComputerName}: SSH connection to {d.HostName}:{d.Port} failed ({e.Message.TrimEnd('.')}).{(hint.Length > 0 ? hint : " Check that sshd runs on the device and accepts this client, then run the command again.")}", e) { Device = d.ComputerName };
             }
         }
 
@@ -272,7 +272,7 @@ namespace EdgeOps.Transport
                 {
                     cmd.Dispose();
                     throw new EdgeOpsException("SshConnectionLost", "ConnectionError",
-                        $"{Device.ComputerName}: could not start a command over SSH: {e.Message}", e) { Device = Device.ComputerName };
+                        $"{Device.ComputerName}: could not start a command over SSH ({e.Message.TrimEnd('.')}). Check the device's network and sshd, then run the command again.", e) { Device = Device.ComputerName };
                 }
             }
             using (cmd)
@@ -328,7 +328,7 @@ namespace EdgeOps.Transport
                 Privilege.TakePid(ref stderr);
                 if (cmd.ExitStatus == null && cmd.ExitSignal == null)
                     throw new EdgeOpsException("SshConnectionLost", "ConnectionError",
-                        $"{Device.ComputerName}: the SSH connection dropped while a command ran{(endError != null ? " (" + endError.Message + ")" : "")}; its outcome is unknown.", endError) { Device = Device.ComputerName };
+                        $"{Device.ComputerName}: the SSH connection dropped while a command ran{(endError != null ? " (" + endError.Message + ")" : "")}; its outcome is unknown. Check the device's network, then run the command again (EdgeOps' steps are safe to repeat).", endError) { Device = Device.ComputerName };
                 int exit = cmd.ExitStatus ?? 128 + SignalNumber(cmd.ExitSignal);
                 Privilege.ThrowOnSudoFailure(Device, options, exit, stderr);
                 return new CommandResult { ExitCode = exit, Stderr = stderr, Elapsed = sw.Elapsed };

@@ -141,7 +141,7 @@ namespace EdgeOps.Tests.Benchmark
             Assert.Contains("is a folder", Assert.Single(folder.Errors).ToString());
 
             var badShape = _ps.Run("Invoke-EdgeBenchmark -InputShape @{ x = 'a,b' }");
-            Assert.Contains("-InputShape: the shape of 'x' must be a list of sizes", Assert.Single(badShape.Errors).ToString());
+            Assert.Contains("-InputShape: give the shape of 'x' as a list of sizes", Assert.Single(badShape.Errors).ToString());
             Assert.Empty(badShape.Output);
 
             var badDuration = _ps.Run("Invoke-EdgeBenchmark -Duration soon");

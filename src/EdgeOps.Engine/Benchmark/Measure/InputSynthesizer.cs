@@ -70,7 +70,7 @@ namespace EdgeOps.Benchmark.Measure
                     $"Give their sizes with -InputShape @{{ {example} }} (a dynamic first dimension takes -BatchSize).");
             }
             if (problems.Count > 0)
-                throw new EdgeOpsException("InvalidInputShape", "InvalidArgument", $"Model '{model}': {string.Join("; ", problems)}.");
+                throw new EdgeOpsException("InvalidInputShape", "InvalidArgument", $"Model '{model}': {string.Join("; ", problems)}. Give the sizes with -InputShape, e.g. -InputShape @{{ input = 1,3,224,224 }}.");
             return shapes;
         }
 
@@ -85,7 +85,7 @@ namespace EdgeOps.Benchmark.Measure
         {
             long count = 1;
             foreach (var d in shape) count = checked(count * d);
-            if (count > int.MaxValue) throw new EdgeOpsException("InputTooLarge", "InvalidArgument", $"Model '{model}' input '{input}': {count} elements is too many for one tensor.");
+            if (count > int.MaxValue) throw new EdgeOpsException("InputTooLarge", "InvalidArgument", $"Model '{model}' input '{input}': {count} elements is too many for one tensor: give smaller sizes with -InputShape or a smaller -BatchSize.");
             int n = (int)count;
             int code = (int)type;
             if (type == TensorElementType.String)
@@ -103,7 +103,7 @@ namespace EdgeOps.Benchmark.Measure
             if (UnsupportedTypeName(code) != null) throw Unsupported(model, input, code);
             int bits = ElementBits(code);
             if (bits == 0)
-                throw new EdgeOpsException("UnsupportedInputType", "InvalidType", $"Model '{model}' input '{input}' has ONNX element type {code}, which EdgeOps cannot synthesize.");
+                throw new EdgeOpsException("UnsupportedInputType", "InvalidType", $"Model '{model}' input '{input}' has ONNX element type {code}, which EdgeOps cannot synthesize: benchmark it with ONNX Runtime's own perf test, or export the model with float, integer or bool inputs.");
             var bytes = new byte[bits == 4 ? (n + 1) / 2 : n * (bits / 8)];
             Fill(code, bytes, n, rng);
             var value = OrtValue.CreateAllocatedTensorValue(OrtAllocator.DefaultInstance, type, shape);
@@ -112,7 +112,7 @@ namespace EdgeOps.Benchmark.Measure
                 var raw = value.GetTensorMutableRawData();
                 if (raw.Length != bytes.Length)
                     throw new EdgeOpsException("UnsupportedInputType", "InvalidType",
-                        $"Model '{model}' input '{input}': ONNX Runtime allocated {raw.Length} bytes for {n} elements of type {code}; expected {bytes.Length}.");
+                        $"Model '{model}' input '{input}': ONNX Runtime allocated {raw.Length} bytes for {n} elements of type {code}; expected {bytes.Length}. Report this as a bug with the model's input types.");
                 bytes.AsSpan().CopyTo(raw);
             }
             catch { value.Dispose(); throw; }

@@ -67,7 +67,7 @@ namespace EdgeOps.Benchmark.Measure
             {
                 so.Dispose();
                 throw new EdgeOpsException("ExecutionProviderFailed", "ResourceUnavailable",
-                    $"The execution provider {provider} could not be started: {e.Message}", e);
+                    $"The execution provider {provider} could not be started ({e.Message.TrimEnd('.')}). Use -ExecutionProvider CPU, or install what {provider} needs.", e);
             }
             return so;
         }
@@ -115,7 +115,7 @@ namespace EdgeOps.Benchmark.Measure
         public static PreparedModel Prepare(string path, MeasureRequest request, SessionOptions options, string provider)
         {
             if (!File.Exists(path))
-                throw new EdgeOpsException("ModelNotFound", "ObjectNotFound", $"Model file '{path}' does not exist.");
+                throw new EdgeOpsException("ModelNotFound", "ObjectNotFound", $"Model file '{path}' does not exist: give the path of an .onnx file to -Model.");
             var pm = new PreparedModel { Path = path };
             try
             {
@@ -127,7 +127,7 @@ namespace EdgeOps.Benchmark.Measure
                 catch (OnnxRuntimeException e)
                 {
                     InputSynthesizer.ThrowIfUnsupportedInputs(path);
-                    throw new EdgeOpsException("ModelLoadFailed", "InvalidData", $"ONNX Runtime could not load '{path}': {e.Message}", e);
+                    throw new EdgeOpsException("ModelLoadFailed", "InvalidData", $"ONNX Runtime could not load '{path}' ({e.Message.TrimEnd('.')}). Check that it is an ONNX model (export it again, or check it with onnx.checker).", e);
                 }
                 pm.Measurement.InitMs = sw.Elapsed.TotalMilliseconds;
                 pm.Measurement.Model = path;
@@ -166,7 +166,7 @@ namespace EdgeOps.Benchmark.Measure
         /// <summary>Measures every model of the request; <paramref name="progress"/> gets (done, total) now and then.</summary>
         public static MeasureResponse Run(MeasureRequest request, Action<long, long> progress = null, CancellationToken cancellation = default(CancellationToken))
         {
-            if (request.Models.Count == 0) throw new EdgeOpsException("NoModel", "InvalidArgument", "No model to measure.");
+            if (request.Models.Count == 0) throw new EdgeOpsException("NoModel", "InvalidArgument", "No model to measure: give -Model, or leave it out for the bundled sample models.");
             var provider = ResolveProvider(request.ExecutionProvider);
             var response = new MeasureResponse { OnnxRuntimeVersion = OnnxRuntimeVersion(), Before = RunContext.Probe() };
             var prepared = new List<PreparedModel>();
@@ -181,7 +181,7 @@ namespace EdgeOps.Benchmark.Measure
                 var unknown = request.InputShapes.Keys.Where(k => !prepared.Any(p => p.InputNames.Contains(k))).ToList();
                 if (unknown.Count > 0)
                     throw new EdgeOpsException("UnknownInputName", "InvalidArgument",
-                        $"-InputShape names {string.Join(", ", unknown.Select(k => "'" + k + "'"))}, which no model has as an input. Inputs: " +
+                        $"-InputShape names {string.Join(", ", unknown.Select(k => "'" + k + "'"))}, which no model has as an input. Use the models' input names: " +
                         string.Join("; ", prepared.Select(p => System.IO.Path.GetFileName(p.Path) + ": " + string.Join(", ", p.InputNames))) + ".");
                 TimedRuns(prepared, request, progress, cancellation);
                 response.After = RunContext.Probe();

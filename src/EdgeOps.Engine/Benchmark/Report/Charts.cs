@@ -35,7 +35,7 @@ namespace EdgeOps.Benchmark.Report
                 }
                 catch (Exception e) when (e is FormatException || e is InvalidCastException || e is OverflowException)
                 {
-                    throw new EdgeOpsException("InvalidReportInput", "InvalidData", $"Property {p.Name} = '{v}' is not a {target.Name}: is this an Invoke-EdgeBenchmark result?", e);
+                    throw new EdgeOpsException("InvalidReportInput", "InvalidData", $"Property {p.Name} = '{v}' is not a {target.Name}: pipe Invoke-EdgeBenchmark results (or Import-Csv of them) to Export-EdgeBenchmarkReport.", e);
                 }
             }
             if (string.IsNullOrEmpty(row.Model) || string.IsNullOrEmpty(row.ComputerName))
