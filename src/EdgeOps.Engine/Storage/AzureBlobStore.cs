@@ -160,7 +160,6 @@ namespace EdgeOps.Storage
             Call(() => _container.GetBlobClient(Full(key)).DeleteIfExists(DeleteSnapshotsOption.IncludeSnapshots, null, ct).Value, key);
 
         /// <summary>Creates the container when it does not exist (tests, a first publish).</summary>
-        public void EnsureContainer(CancellationToken ct) => Call(() => _container.CreateIfNotExists(PublicAccessType.None, null, null, ct), "");
 
         public void Dispose() { }
     }
