@@ -60,15 +60,7 @@ namespace EdgeOps.Commands
                 a = ((_index + 1) * 16 + _activities.Count, new RateMeter());
                 _activities[activity] = a;
             }
-            var rate = a.meter.BytesPerSecond(done);
-            var record = new ProgressRecord(a.id, $"{Device.ComputerName}: {activity}",
-                string.IsNullOrEmpty(status) ? "..." : status);
-            if (total > 0)
-            {
-                record.PercentComplete = (int)Math.Max(0, Math.Min(100, done * 100 / total));
-                record.SecondsRemaining = a.meter.SecondsRemaining(done, total);
-                record.StatusDescription = $"{status} {RateMeter.Human(done)} of {RateMeter.Human(total)} at {RateMeter.Human(rate)}/s".Trim();
-            }
+            var record = ProgressText.Bytes(new ProgressRecord(a.id, $"{Device.ComputerName}: {activity}", "..."), status, done, total, a.meter);
             _cmdlet.Post(() => _cmdlet.WriteProgress(record));
         }
 

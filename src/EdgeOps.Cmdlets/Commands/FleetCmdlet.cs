@@ -40,7 +40,9 @@ namespace EdgeOps.Commands
         readonly List<object> _work = new List<object>();
         readonly Dictionary<string, object> _workByDevice = new Dictionary<string, object>(StringComparer.OrdinalIgnoreCase);
         readonly CancellationTokenSource _stop = new CancellationTokenSource();
-        readonly BlockingCollection<Action> _mainThread = new BlockingCollection<Action>();
+        readonly PipelinePump _pump;
+
+        protected FleetCmdlet() { _pump = new PipelinePump(_stop.Token); }
 
         /// <summary>Per-device work, on a worker thread, once per work item. Return values are written as output.</summary>
         protected abstract IEnumerable<object> ProcessDevice(IDeviceContext context);
@@ -143,18 +145,14 @@ namespace EdgeOps.Commands
                     }
                     finally
                     {
-                        if (Interlocked.Decrement(ref running) == 0) _mainThread.CompleteAdding();
+                        if (Interlocked.Decrement(ref running) == 0) _pump.Complete();
                     }
                 }) { IsBackground = true, Name = "EdgeOps fleet worker" };
                 threads.Add(t);
                 t.Start();
             }
-            // Pump: every Write*/ShouldProcess call happens here, on the pipeline thread.
-            try
-            {
-                foreach (var action in _mainThread.GetConsumingEnumerable(_stop.Token)) action();
-            }
-            catch (OperationCanceledException) { }
+            // Every Write*/ShouldProcess call happens here, on the pipeline thread.
+            try { _pump.Run(); }
             catch (PipelineStoppedException) { _stop.Cancel(); throw; }
             finally
             {
@@ -232,23 +230,10 @@ namespace EdgeOps.Commands
             }
         }
 
-        internal void Post(Action a)
-        {
-            try { _mainThread.Add(a); } catch (InvalidOperationException) { /* pump finished: stopping */ }
-        }
+        internal void Post(Action a) => _pump.Post(a);
 
         /// <summary>Runs a function on the pipeline thread and waits for its answer.</summary>
-        internal T Ask<T>(Func<T> f)
-        {
-            var done = new ManualResetEventSlim();
-            T value = default;
-            Exception error = null;
-            Post(() => { try { value = f(); } catch (Exception e) { error = e; } finally { done.Set(); } });
-            try { done.Wait(_stop.Token); }
-            catch (OperationCanceledException) { throw; }
-            if (error != null) throw error;
-            return value;
-        }
+        internal T Ask<T>(Func<T> f) => _pump.Ask(f);
 
         internal bool IsForce => ForceRequested;
         /// <summary>-WhatIf given, or $WhatIfPreference set; read once on the pipeline thread before the fan-out.</summary>

@@ -45,13 +45,19 @@ namespace EdgeOps.Commands
 
         readonly CancellationTokenSource _stop = new CancellationTokenSource();
         readonly ConcurrentQueue<string> _verbose = new ConcurrentQueue<string>();
+        volatile PipelinePump _pump;
 
         protected CancellationToken Cancellation => _stop.Token;
 
         protected override void StopProcessing() => _stop.Cancel();
 
-        /// <summary>For the engine: queued here, written by FlushVerbose on the pipeline thread.</summary>
-        protected void QueueVerbose(string message) => _verbose.Enqueue(message);
+        /// <summary>For the engine, from any thread: relayed by the running engine work's pump, else by FlushVerbose.</summary>
+        protected void QueueVerbose(string message)
+        {
+            var pump = _pump;
+            if (pump != null) pump.Post(() => WriteVerbose(message));
+            else _verbose.Enqueue(message);
+        }
 
         protected void FlushVerbose()
         {
@@ -59,25 +65,22 @@ namespace EdgeOps.Commands
         }
 
         /// <summary>
-        /// Runs engine work off the pipeline thread and waits for it, relaying verbose messages as they come.
-        /// Ctrl+C cancels the token (HTTP calls abort) and stops the pipeline.
+        /// Runs engine work off the pipeline thread (PipelinePump.Work, as every cmdlet does) and waits for it,
+        /// relaying verbose messages as they come. Ctrl+C cancels the token (HTTP calls abort) and stops the pipeline.
         /// </summary>
         protected T RunEngine<T>(Func<CancellationToken, Task<T>> work)
         {
-            var task = Task.Run(() => work(_stop.Token));
+            FlushVerbose();
             try
             {
-                while (!task.Wait(100)) FlushVerbose();
-                FlushVerbose();
-                return task.Result;
+                return PipelinePump.Work(_stop.Token, pump =>
+                {
+                    _pump = pump;
+                    try { return work(_stop.Token).GetAwaiter().GetResult(); }
+                    finally { _pump = null; }
+                });
             }
-            catch (AggregateException ae) when (ae.InnerException != null)
-            {
-                FlushVerbose();
-                if (ae.InnerException is OperationCanceledException && _stop.IsCancellationRequested) throw new PipelineStoppedException();
-                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(ae.InnerException).Throw();
-                throw;
-            }
+            finally { FlushVerbose(); }
         }
 
         /// <summary>An engine error as a terminating error record with its stable id and category.</summary>

@@ -75,46 +75,24 @@ namespace EdgeOps.Commands
                 var activity = "Publishing " + name;
                 long total = System.IO.File.Exists(file) ? new System.IO.FileInfo(file).Length : 0;
                 var meter = new EdgeOps.Fleet.RateMeter();
-                long done = -1, shown = -1;
-                var progress = new SyncProgress(v => System.Threading.Interlocked.Exchange(ref done, v));
                 var constraints = new WheelConstraints
                 {
                     L4T = L4T, JetPack = JetPack, Cuda = Cuda, Devices = DeviceKind, SystemLibraries = SystemLibrary,
                     SystemPackages = SystemPackage, Requires = Requires, Torch = TorchVersion,
                 };
-                var log = new System.Collections.Concurrent.ConcurrentQueue<string>();
-                // The upload runs on a worker; progress and verbose text are written here, on the pipeline thread.
-                var work = System.Threading.Tasks.Task.Run(() => WheelPublisher.Publish(store, CatalogName, file, constraints, Force, progress,
-                    log.Enqueue, _stop.Token));
+                // The upload runs on a worker; progress and verbose text are written on the pipeline thread.
                 try
                 {
-                    while (true)
-                    {
-                        bool finished = work.Wait(200);
-                        while (log.TryDequeue(out var m)) WriteVerbose(m);
-                        var now = System.Threading.Interlocked.Read(ref done);
-                        if (now >= 0 && now != shown && total > 0)
-                        {
-                            shown = now;
-                            WriteProgress(new ProgressRecord(1, activity,
-                                $"{EdgeOps.Fleet.RateMeter.Human(now)} of {EdgeOps.Fleet.RateMeter.Human(total)} at {EdgeOps.Fleet.RateMeter.Human(meter.BytesPerSecond(now))}/s")
-                            {
-                                PercentComplete = (int)Math.Min(100, now * 100 / total),
-                                SecondsRemaining = meter.SecondsRemaining(now, total),
-                            });
-                        }
-                        if (finished) break;
-                    }
-                    WriteObject(work.Result);
+                    WriteObject(PipelinePump.Work(_stop.Token, pump => WheelPublisher.Publish(store, CatalogName, file, constraints, Force,
+                        new SyncProgress(v => pump.Post(() => WriteProgress(ProgressText.Bytes(new ProgressRecord(1, activity, "..."), "", v, total, meter)))),
+                        m => pump.Post(() => WriteVerbose(m)), _stop.Token)));
                 }
-                catch (AggregateException ae) when (ae.InnerException is EdgeOpsException e)
+                catch (EdgeOpsException e)
                 {
                     WriteError(ErrorRecords.For(e, p));
                 }
-                catch (AggregateException ae) when (ae.InnerException is OperationCanceledException) { throw new PipelineStoppedException(); }
-                catch (AggregateException ae)
+                catch (Exception e) when (!(e is PipelineStoppedException))
                 {
-                    var e = ae.InnerException ?? ae;
                     WriteError(ErrorRecords.New("PublishFailed", "WriteError",
                         $"Publishing {name} to {store.Location} failed ({e.Message.TrimEnd('.')}). The catalog was not changed: check the destination and run Publish-TorchWheel again.", p, e));
                 }

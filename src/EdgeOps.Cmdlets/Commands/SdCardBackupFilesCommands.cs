@@ -32,14 +32,12 @@ namespace EdgeOps.Commands
                 try
                 {
                     var meter = new Fleet.RateMeter();
-                    result = Backup.BackupVerifier.Test(full, tempDir, (done, total) =>
+                    result = PipelinePump.Work(_stop.Token, pump => Backup.BackupVerifier.Test(full, tempDir, (done, total) =>
                     {
                         if (total <= 0) return;
-                        record.PercentComplete = (int)Math.Min(100, done * 100 / total);
-                        record.SecondsRemaining = meter.SecondsRemaining(done, total);
-                        record.StatusDescription = $"{Fleet.RateMeter.Human(done)} of {Fleet.RateMeter.Human(total)} at {Fleet.RateMeter.Human(meter.BytesPerSecond(done))}/s";
-                        WriteProgress(record);
-                    }, _stop.Token, StorageOptions());
+                        var r = ProgressText.Bytes(new ProgressRecord(1, "Testing SD-card backup", full), "", done, total, meter);
+                        pump.Post(() => WriteProgress(r));
+                    }, _stop.Token, StorageOptions()));
                 }
                 catch (EdgeOpsException e)
                 {
