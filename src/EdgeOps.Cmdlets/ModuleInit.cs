@@ -33,14 +33,9 @@ namespace EdgeOps.Commands
 
         public void OnRemove(PSModuleInfo psModuleInfo)
         {
-            // Remove-Module closes the pooled SSH connections, if any cmdlet opened one (never loads the engine for it).
-            if (AppDomain.CurrentDomain.GetAssemblies().Any(a => a.GetName().Name == "EdgeOps.Engine")) CloseConnections();
             if (s_isCore) CoreResolver.Uninstall();
             else AppDomain.CurrentDomain.AssemblyResolve -= ResolveDesktop;
         }
-
-        [MethodImpl(MethodImplOptions.NoInlining)]
-        static void CloseConnections() => EdgeOps.Transport.TransportFactory.CloseAll();
 
         static Assembly ResolveDesktop(object sender, ResolveEventArgs args)
         {

@@ -24,7 +24,7 @@ namespace EdgeOps.Transport
             return t;
         }
 
-        /// <summary>Closes every pooled connection (module removal, tests).</summary>
+        /// <summary>Closes every pooled connection (tests and benchmarks; pooled connections otherwise live as long as the process).</summary>
         public static void CloseAll()
         {
             foreach (var kv in s_pool) { if (s_pool.TryRemove(kv.Key, out var l) && l.IsValueCreated) l.Value.Dispose(); }
