@@ -15,7 +15,7 @@ namespace EdgeOps.Tests
             var (exit, stdout, stderr) = IsolationTests.Host("Get-EdgeDevice");
             Assert.True(exit == 0, stderr);
             var header = stdout.Split('\n').First(l => l.Trim().Length > 0);
-            Assert.Matches(@"^ComputerName\s+Kind\s+Address\s+User\s+Tags\s+Model\s+RAM\(GB\)", header);
+            Assert.Matches(@"^ComputerName\s+Kind\s+Address\s+User\s+Tags\s+Model\s+RAM\(MiB\)\s+Swap\(MiB\)", header);
             Assert.DoesNotContain("\u001b[", stdout);
             Assert.Contains("(local)", stdout);
         }
@@ -29,7 +29,7 @@ namespace EdgeOps.Tests
             var (exit2, stdout2, stderr2) = IsolationTests.Host("Invoke-EdgeCommand -Command 'echo one; echo two; echo oops >&2'");
             Assert.True(exit2 == 0, stderr2);
             var lines = (stdout + "\n" + stdout2).Split('\n').Select(l => l.TrimEnd()).Where(l => l.Length > 0).ToList();
-            Assert.Contains(lines, l => System.Text.RegularExpressions.Regex.IsMatch(l, @"^ComputerName\s+HostName\s+User\s+Sudo\s+HostKey\s+RTT\(ms\)\s+Message$"));
+            Assert.Contains(lines, l => System.Text.RegularExpressions.Regex.IsMatch(l, @"^ComputerName\s+HostName\s+User\s+Sudo\s+HostKey\s+Fingerprint\s+RTT\(ms\)\s+Message$"));
             Assert.Contains(lines, l => System.Text.RegularExpressions.Regex.IsMatch(l, @"^ComputerName\s+ExitCode\s+Seconds\s+Stdout\s+Stderr$"));
             Assert.Contains(lines, l => l.Contains("(local)") && l.Contains("Local"));
             Assert.Contains(lines, l => l.Contains("one ... (+1 lines)") && l.Contains("oops"));
