@@ -53,6 +53,12 @@ namespace EdgeOps.Backup
                 if (string.IsNullOrEmpty(svc) || !System.Text.RegularExpressions.Regex.IsMatch(svc, @"^[A-Za-z0-9][A-Za-z0-9@._:\\-]*$"))
                     throw new EdgeOpsException("InvalidServiceName", "InvalidArgument",
                         $"{name}: -StopService '{svc}' is not a service name: use letters, digits and @ . _ : - \\ only, as systemctl shows them.");
+            // On the controller itself the card is in a reader and must be named: the disk holding this machine's own
+            // "/" is never backed up by default.
+            if (ctx.Device.IsLocal && string.IsNullOrWhiteSpace(req.DevicePath))
+                throw new EdgeOpsException("SdCardPathRequired", "InvalidArgument",
+                    $"{name}: on this machine give -DevicePath, the card in the reader (for example /dev/sdb or /dev/mmcblk0): " +
+                    "EdgeOps does not back up the controller's own system disk by default. To back up a device, pipe it from Get-EdgeDevice.");
             var sw = Stopwatch.StartNew();
             using (var store = BackupDestination.Open(req.Destination, req.Storage, ct))
             using (var gate = store.TryLock(name))
