@@ -64,7 +64,19 @@ namespace EdgeOps.Swap
         /// The kernel counts a swap file's pages less the header page: a row whose size does not match the
         /// device's file of that name is another root's file (the simulated fleet: one kernel, many roots).
         /// </summary>
-        bool SizeFitsFile => LocalFileSize < 0 || SizeBytes == (LocalFileSize / PageSize - 1) * PageSize;
+        /// <summary>
+        /// The kernel's size of a swap file is its pages less the header, less the pages it could not map where
+        /// extents do not line up with pages (filesystems with 1 KiB blocks): at most 1% (or 4 pages) under that.
+        /// </summary>
+        bool SizeFitsFile
+        {
+            get
+            {
+                if (LocalFileSize < 0) return true;
+                long max = (LocalFileSize / PageSize - 1) * PageSize;
+                return SizeBytes <= max && SizeBytes >= max - Math.Max(4L * PageSize, max / 100);
+            }
+        }
     }
 
     /// <summary>Facts about one path the probe was asked about.</summary>

@@ -15,12 +15,16 @@ public sealed class PipelineSafetyTests : IDisposable
     readonly FleetFixture _f;
     readonly PowerShellSession _ps = new();
     readonly string _canary = "/var/tmp/edgeops-canary-" + Guid.NewGuid().ToString("N")[..10];
+    // swap files only in root-owned folders that nobody else can write (EdgeOps refuses others)
+    string SwapCanary => "/opt/" + Path.GetFileName(_canary);
 
     public PipelineSafetyTests(FleetFixture f)
     {
         _f = f;
         _ps.Set("inv", f.Fleet.InventoryPath);
         _ps.Set("canary", _canary);
+        _ps.Set("swapcanary", SwapCanary);
+        _ps.Set("cred", FleetTestKit.Credential("pi", f.Fleet.SudoPassword));
     }
 
     public void Dispose()
@@ -36,8 +40,8 @@ public sealed class PipelineSafetyTests : IDisposable
     static readonly string[] s_changing =
     {
         "Invoke-EdgeCommand -Command \"touch $canary\"",
-        "New-SwapFile -Size 16MB -Path \"$canary.swap\"",
-        "Remove-SwapFile -Path \"$canary.swap\"",
+        "New-SwapFile -Size 16MB -Path \"$swapcanary.swap\"",
+        "Remove-SwapFile -Path \"$swapcanary.swap\"",
         "Backup-SdCard -Destination \"$canary.backups\" -DevicePath \"$canary.card\"",
         "Restore-SdCard -Path \"$canary.img.zst\" -DevicePath \"$canary.card\"",
         "Install-TorchWheel -Source \"$canary.wheels\" -VirtualEnv \"$canary.venv\" -CreateVirtualEnv",
@@ -48,7 +52,7 @@ public sealed class PipelineSafetyTests : IDisposable
     string Snapshot() =>
         string.Join("\n", Directory.GetFileSystemEntries("/var/tmp", Path.GetFileName(_canary) + "*").OrderBy(x => x)) + "|" +
         string.Join("\n", _f.Fleet.Devices.Select(d =>
-            d.Name + ":" + d.Exec($"ls -d {Sh.Quote(_canary)}* 2>/dev/null; md5sum /etc/fstab; cat /proc/swaps | wc -l").stdout));
+            d.Name + ":" + d.Exec($"ls -d {Sh.Quote(_canary)}* {Sh.Quote(SwapCanary)}* 2>/dev/null; md5sum /etc/fstab; cat /proc/swaps | wc -l").stdout));
 
     void AssertNothingHappened(string pipeline, string before, PSRun r)
     {
@@ -91,7 +95,7 @@ public sealed class PipelineSafetyTests : IDisposable
         var before = Snapshot();
         foreach (var upstream in new[]
                  {
-                     "Get-EdgeDevice -Inventory $inv | New-SwapFile -Size 16MB -Path \"$canary.up.swap\" -WhatIf",
+                     "Get-EdgeDevice -Inventory $inv | New-SwapFile -Size 16MB -Path \"$swapcanary.up.swap\" -SudoCredential $cred -WhatIf",
                      "Get-EdgeDevice -Inventory $inv | Invoke-EdgeCommand -Command \"touch $canary.up\" -WhatIf",
                  })
             foreach (var cmd in s_changing)
@@ -112,7 +116,11 @@ public sealed class PipelineSafetyTests : IDisposable
         try
         {
             foreach (var p in new[] { x, keep })
-                d.ExecOk($"fallocate -l 16M {Sh.Quote(p)} && chmod 600 {Sh.Quote(p)} && mkswap {Sh.Quote(p)} >/dev/null && swapon {Sh.Quote(p)}");
+                d.ExecOk($"dd if=/dev/zero of={Sh.Quote(p)} bs=1M count=16 status=none && chmod 600 {Sh.Quote(p)} && mkswap /dev/fd/3 3<>{Sh.Quote(p)} >/dev/null && swapon {Sh.Quote(p)}");
+            var listed = _ps.Run("Get-EdgeDevice -Inventory $inv -Name $args[0] | Get-SwapFile", d.Name);
+            var areas = listed.Output.Select(o => o.P("Path")).ToList();
+            Assert.True(areas.Contains(x) && areas.Contains(keep), "Get-SwapFile listed: " + string.Join(" | ", areas) +
+                "; errors: " + string.Join(" | ", listed.Errors) + "; /proc/swaps on the device: " + d.Exec("cat /proc/swaps").stdout);
             var r = _ps.Run("Get-EdgeDevice -Inventory $inv -Name $args[0] | Get-SwapFile | Where-Object Path -eq $args[1] | Remove-SwapFile -Confirm:$false",
                 d.Name, x);
             Assert.True(r.Errors.Count == 0, string.Join("\n", r.Errors));
@@ -144,10 +152,9 @@ public sealed class PipelineSafetyTests : IDisposable
         Assert.Contains("-Inventory", e.ToString());
         Assert.DoesNotContain("user", e.ToString());
 
-        // Import-Csv rows that carry only a name: the same advice, per row, and the rest go on.
-        var csv = _f.Fleet.TempFile("names.csv");
-        File.WriteAllText(csv, $"ComputerName\n{unknown}\n{d.Name}\n");
-        r = fresh.Run("Import-Csv $args[0] | Invoke-EdgeCommand -Inventory $args[1] -Command hostname", csv, _f.Fleet.InventoryPath);
+        // Rows that carry only a name (as Import-Csv gives them): one error for the unknown one, and the rest go on.
+        r = fresh.Run("[pscustomobject]@{ ComputerName = $args[0] }, [pscustomobject]@{ ComputerName = $args[1] } | " +
+                      "Invoke-EdgeCommand -Inventory $args[2] -Command hostname", unknown, d.Name, _f.Fleet.InventoryPath);
         Assert.Equal("DeviceNotInInventory", Assert.Single(r.Errors).Id());
         Assert.Contains(d.Name, Assert.Single(r.Errors).ToString());   // the names the inventory has
         Assert.Equal(d.Name + "\n", Assert.Single(r.Output).P("Stdout"));
