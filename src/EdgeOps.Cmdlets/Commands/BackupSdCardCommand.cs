@@ -5,7 +5,6 @@ using EdgeOps.Fleet;
 
 namespace EdgeOps.Commands
 {
-
     /// <summary>Backs up the SD card of each device (or a card in a local reader) to a compressed, verified image.</summary>
     [Cmdlet(VerbsData.Backup, "SdCard", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
     [OutputType(typeof(SdCardBackup))]
@@ -51,36 +50,6 @@ namespace EdgeOps.Commands
                 CompressionLevel = CompressionLevel, CompressOn = CompressOn,
                 Storage = StorageOptions(),
             });
-        }
-    }
-
-    /// <summary>Writes a backup image to a card: a local block device (card reader) or a device path over the transport.</summary>
-    [Cmdlet(VerbsData.Restore, "SdCard", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
-    [OutputType(typeof(SdCardRestore))]
-    public sealed class RestoreSdCardCommand : StorageDeviceCmdlet
-    {
-        /// <summary>The image; binds from the pipeline, so a backup piped in (Get-SdCardBackup, Backup-SdCard) is the one written.</summary>
-        [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true)]
-        [ValidateNotNullOrEmpty]
-        [Alias("ImagePath")]
-        public string Path { get; set; }
-
-        [Parameter(Mandatory = true)]
-        [ValidateNotNullOrEmpty]
-        public string DevicePath { get; set; }
-
-        [Parameter]
-        public SwitchParameter Full { get; set; }
-
-        protected override object CaptureItem() => StorageParameters.IsRemote(Path) ? Path : GetUnresolvedProviderPathFromPSPath(Path);
-
-        protected override IEnumerable<object> ProcessDevice(IDeviceContext context)
-        {
-            var r = Backup.SdCardRestoreService.Run(context, new Backup.RestoreRequest
-            {
-                Path = (string)ItemOf(context), DevicePath = DevicePath, Full = Full, Storage = StorageOptions(),
-            });
-            if (r != null) yield return r;
         }
     }
 }

@@ -55,31 +55,4 @@ namespace EdgeOps.Commands
             if (result != null) yield return result;
         }
     }
-
-    /// <summary>Get-SwapFile: every active or configured swap area (file, partition, zram) of each device.</summary>
-    [Cmdlet(VerbsCommon.Get, "SwapFile")]
-    [OutputType(typeof(SwapArea))]
-    public sealed class GetSwapFileCommand : EdgeDeviceCmdlet
-    {
-        protected override IEnumerable<object> ProcessDevice(IDeviceContext context) => new SwapService(context).Get();
-    }
-
-    /// <summary>Remove-SwapFile: swapoff, persistence entry removed, file deleted; refuses when the used swap would not fit in RAM.</summary>
-    [Cmdlet(VerbsCommon.Remove, "SwapFile", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
-    [OutputType(typeof(SwapFileRemoval))]
-    public sealed class RemoveSwapFileCommand : EdgeDeviceCmdlet
-    {
-        /// <summary>The swap file to remove; binds from the pipeline, so a swap area piped in (Get-SwapFile) is the one removed.</summary>
-        [Parameter(ValueFromPipelineByPropertyName = true)]
-        [ValidateNotNullOrEmpty]
-        public string Path { get; set; }
-
-        protected override object CaptureItem() => Path;
-
-        protected override IEnumerable<object> ProcessDevice(IDeviceContext context)
-        {
-            var result = new SwapService(context).Remove((string)ItemOf(context));
-            if (result != null) yield return result;
-        }
-    }
 }
