@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Diagnostics;
 using System.IO;
+using System.Linq;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
@@ -156,39 +157,79 @@ namespace EdgeOps.Transport
                 }
                 KexPreference.Apply(info, kex);
             }
-            var client = new SshClient(info);
             string kh = keyHost ?? connectHost; int kp = keyHost != null ? keyPort : connectPort;
+            var recorded = OfferOnlyRecordedHostKeyTypes(info, knownHosts, kh, kp);
+            var client = new SshClient(info);
+            _recordedHostKeyTypes.Add(client, recorded);
             client.HostKeyReceived += (s, e) =>
             {
                 var fp = KnownHosts.Fingerprint(e.HostKey);
-                var status = knownHosts.Check(kh, kp, e.HostKeyName, e.HostKey, out var knownFp);
-                if (!isJump) { HostKeyFingerprint = fp; HostKeyStatusAtConnect = status; }
+                var type = KnownHosts.KeyTypeOf(e.HostKey);
+                var entry = KnownHosts.HostEntryName(kh, kp);
+                var status = knownHosts.Check(kh, kp, e.HostKey, out var knownFp);
+                if (status == HostKeyStatus.Unknown && _options.AcceptNewHostKey)
+                {
+                    // -AcceptNewHostKey records a key only for a host with nothing at all recorded (OpenSSH's accept-new)
+                    if (knownHosts.AddIfUnknown(kh, kp, e.HostKey)) { SetStatus(isJump, fp, status); e.CanTrust = true; return; }
+                    status = knownHosts.Check(kh, kp, e.HostKey, out knownFp);   // recorded meanwhile by another connection
+                }
+                SetStatus(isJump, fp, status);
+                e.CanTrust = status == HostKeyStatus.Trusted;
                 switch (status)
                 {
-                    case HostKeyStatus.Trusted: e.CanTrust = true; break;
-                    case HostKeyStatus.Unknown when _options.AcceptNewHostKey:
-                        knownHosts.Add(kh, kp, e.HostKeyName, e.HostKey);
-                        e.CanTrust = true; break;
+                    case HostKeyStatus.Trusted: break;
                     case HostKeyStatus.Unknown:
-                        e.CanTrust = false;
                         _pendingError = new EdgeOpsException("SshHostKeyUnknown", "SecurityError",
-                            $"{d.ComputerName}: host key of {KnownHosts.HostEntryName(kh, kp)} is not in '{knownHosts.Path}' ({e.HostKeyName} {fp}). " +
+                            $"{d.ComputerName}: host key of {entry} is not in '{knownHosts.Path}' ({type} {fp}). " +
                             "Check the fingerprint on the device (ssh-keygen -lf /etc/ssh/ssh_host_*_key.pub), then run again with -AcceptNewHostKey to record it.");
                         break;
                     case HostKeyStatus.Changed:
-                        e.CanTrust = false;
-                        _pendingError = new EdgeOpsException("SshHostKeyChanged", "SecurityError",
-                            $"{d.ComputerName}: HOST KEY CHANGED for {KnownHosts.HostEntryName(kh, kp)}: '{knownHosts.Path}' has {knownFp}, the device now offers {e.HostKeyName} {fp}. " +
-                            $"This may be an attack. If the device was re-installed, remove the old entry (ssh-keygen -R '{KnownHosts.HostEntryName(kh, kp)}' -f '{knownHosts.Path}') and run again with -AcceptNewHostKey.");
+                        _pendingError = HostKeyChanged(d, entry, knownHosts.Path, knownFp, $"now offers {type} {fp}");
+                        break;
+                    case HostKeyStatus.CertificateAuthority:
+                        _pendingError = new EdgeOpsException("SshHostCertificateUnsupported", "SecurityError",
+                            $"{d.ComputerName}: '{knownHosts.Path}' vouches for {entry} only by a @cert-authority line, and EdgeOps does not verify host certificates; " +
+                            $"the device offered a plain key ({type} {fp}), which is not accepted in its place. Record the device's own host key instead " +
+                            $"(ssh-keyscan on a trusted network, or the .pub files from the device) in '{knownHosts.Path}'.");
                         break;
                     default:
-                        e.CanTrust = false;
                         _pendingError = new EdgeOpsException("SshHostKeyRevoked", "SecurityError",
                             $"{d.ComputerName}: host key {fp} is marked @revoked in '{knownHosts.Path}'.");
                         break;
                 }
             };
             return client;
+        }
+
+        void SetStatus(bool isJump, string fp, HostKeyStatus status)
+        {
+            if (!isJump) { HostKeyFingerprint = fp; HostKeyStatusAtConnect = status; }
+        }
+
+        static EdgeOpsException HostKeyChanged(EdgeDevice d, string entry, string path, string known, string offered) =>
+            new EdgeOpsException("SshHostKeyChanged", "SecurityError",
+                $"{d.ComputerName}: HOST KEY CHANGED for {entry}: '{path}' has {known}, the device {offered}. " +
+                $"This may be an attack. If the device was re-installed, remove the old entry (ssh-keygen -R '{entry}' -f '{path}') and run again with -AcceptNewHostKey.")
+            { Device = d.ComputerName };
+
+        /// <summary>Host key types recorded per client (null: none, every type offered), for the error when the device offers none of them.</summary>
+        readonly System.Runtime.CompilerServices.ConditionalWeakTable<SshClient, IReadOnlyList<string>> _recordedHostKeyTypes =
+            new System.Runtime.CompilerServices.ConditionalWeakTable<SshClient, IReadOnlyList<string>>();
+
+        /// <summary>
+        /// As OpenSSH: for a host with recorded keys, offer only the host-key algorithms that can prove one of them, so a
+        /// device cannot switch to a key type nobody recorded. Host certificates are never offered (not verified).
+        /// </summary>
+        static IReadOnlyList<string> OfferOnlyRecordedHostKeyTypes(ConnectionInfo info, KnownHosts knownHosts, string host, int port)
+        {
+            foreach (var name in info.HostKeyAlgorithms.Keys.ToList())
+                if (name.IndexOf("-cert-", StringComparison.Ordinal) >= 0) info.HostKeyAlgorithms.Remove(name);
+            var recorded = knownHosts.RecordedKeyTypes(host, port);
+            if (recorded.Count == 0) return null;
+            var allowed = new HashSet<string>(recorded.SelectMany(KnownHosts.SignatureAlgorithmsFor), StringComparer.Ordinal);
+            foreach (var name in info.HostKeyAlgorithms.Keys.ToList())
+                if (!allowed.Contains(name)) info.HostKeyAlgorithms.Remove(name);
+            return recorded;
         }
 
         EdgeOpsException _pendingError;
@@ -218,6 +259,14 @@ namespace EdgeOps.Transport
             {
                 throw new EdgeOpsException("SshUnreachable", "ConnectionError",
                     $"{d.ComputerName}: cannot reach {d.HostName}:{d.Port}: {e.Message}.", e) { Device = d.ComputerName };
+            }
+            catch (SshConnectionException e) when (_recordedHostKeyTypes.TryGetValue(client, out var recorded) && recorded != null &&
+                                                   e.Message.IndexOf("host key", StringComparison.OrdinalIgnoreCase) >= 0)
+            {
+                throw new EdgeOpsException("SshHostKeyChanged", "SecurityError",
+                    $"{d.ComputerName}: HOST KEY CHANGED for {KnownHosts.HostEntryName(d.HostName, d.Port > 0 ? d.Port : 22)}: the known_hosts file records only {string.Join(", ", recorded)} keys for it, " +
+                    $"and the device offers none of them ({e.Message.TrimEnd('.')}). This may be an attack. If the device was re-installed, remove the old entry " +
+                    "(ssh-keygen -R) and run again with -AcceptNewHostKey.", e) { Device = d.ComputerName };
             }
             catch (SshConnectionException e)
             {
