@@ -99,14 +99,17 @@ namespace EdgeOps.Transport
             if (at >= 0) { user = host.Substring(0, at); host = host.Substring(at + 1); }
             int colon = host.LastIndexOf(':');
             if (colon > 0 && int.TryParse(host.Substring(colon + 1), out var p)) { port = p; host = host.Substring(0, colon); }
-            return new EdgeDevice { ComputerName = spec, HostName = host, Port = port, UserName = user, IdentityFile = Device.IdentityFile, KnownHostsFile = Device.KnownHostsFile, KexAlgorithms = Device.KexAlgorithms };
+            return new EdgeDevice { ComputerName = spec, HostName = host, Port = port, UserName = user, IdentityFile = Device.IdentityFile, KnownHostsFile = Device.KnownHostsFile, KexAlgorithms = Device.KexAlgorithms, Ciphers = Device.Ciphers };
         }
 
         SshClient CreateClient(EdgeDevice d, string connectHost, int connectPort, string user, KnownHosts knownHosts, bool isJump,
                                string keyHost = null, int keyPort = 0)
         {
             var methods = new List<AuthenticationMethod>();
-            var passphrase = _options.Credential?.Password;
+            // the key's passphrase opens the key and nothing else; a password goes only to the device -Credential is
+            // for (not to a jump host), and only when -Credential gives one: nothing doubles as the other
+            var passphrase = _options.KeyPassphrase;
+            var password = isJump ? null : _options.Credential?.Password;
             var keyFiles = new List<string>();
             if (!string.IsNullOrEmpty(d.IdentityFile)) keyFiles.Add(d.IdentityFile);
             else
@@ -127,35 +130,25 @@ namespace EdgeOps.Transport
                 catch (SshPassPhraseNullOrEmptyException)
                 {
                     throw new EdgeOpsException("SshKeyPassphraseRequired", "AuthenticationError",
-                        $"{d.ComputerName}: identity file '{f}' is protected by a passphrase: give it as the password of -Credential.");
+                        $"{d.ComputerName}: identity file '{f}' is protected by a passphrase: give it with -KeyPassphrase (-Credential's password is for password login only).");
                 }
                 catch (SshException e) when (!string.IsNullOrEmpty(passphrase))
                 {
                     throw new EdgeOpsException("SshKeyPassphraseIncorrect", "AuthenticationError",
-                        $"{d.ComputerName}: could not open identity file '{f}' with the passphrase given in -Credential ({e.GetType().Name}).");
+                        $"{d.ComputerName}: could not open identity file '{f}' with the passphrase given in -KeyPassphrase ({e.GetType().Name}).");
                 }
             }
             if (keys.Count > 0) methods.Add(new PrivateKeyAuthenticationMethod(user, keys.ToArray()));
-            if (!string.IsNullOrEmpty(passphrase)) methods.Add(new PasswordAuthenticationMethod(user, passphrase));
+            if (!string.IsNullOrEmpty(password)) methods.Add(new PasswordAuthenticationMethod(user, password));
             if (methods.Count == 0) methods.Add(new NoneAuthenticationMethod(user));
 
             var info = new ConnectionInfo(connectHost, connectPort, user, methods.ToArray()) { Timeout = _options.ConnectTimeout };
-            if (s_fastGcm)
+            OfferAlgorithms(info, d);
+            if (s_fastGcm && string.IsNullOrWhiteSpace(d.Ciphers))
             {
                 int at = 0;
                 foreach (var c in new[] { "aes128-gcm@openssh.com", "aes256-gcm@openssh.com" })
                     if (info.Encryptions.ContainsKey(c)) info.Encryptions.SetPosition(c, at++);
-            }
-            if (!string.IsNullOrWhiteSpace(d.KexAlgorithms))
-            {
-                IReadOnlyList<string> kex;
-                try { kex = KexPreference.Resolve(d.KexAlgorithms); }
-                catch (ArgumentException e)
-                {
-                    throw new EdgeOpsException("SshKexAlgorithmsInvalid", "InvalidArgument",
-                        $"{d.ComputerName}: -KexAlgorithms (inventory key 'kexAlgorithms'): {e.Message}") { Device = d.ComputerName };
-                }
-                KexPreference.Apply(info, kex);
             }
             string kh = keyHost ?? connectHost; int kp = keyHost != null ? keyPort : connectPort;
             var recorded = OfferOnlyRecordedHostKeyTypes(info, knownHosts, kh, kp);
@@ -199,6 +192,33 @@ namespace EdgeOps.Transport
                 }
             };
             return client;
+        }
+
+        /// <summary>
+        /// The key exchanges and ciphers the inventory asks for (default: SSH.NET's without the legacy ones). SHA-1 MACs and
+        /// ssh-rsa/ssh-dss signatures stay off too, unless the inventory names a legacy key exchange or cipher (an old device).
+        /// </summary>
+        static void OfferAlgorithms(ConnectionInfo info, EdgeDevice d)
+        {
+            IReadOnlyList<string> kex, ciphers;
+            try { kex = AlgorithmPreference.Kex.Resolve(d.KexAlgorithms); }
+            catch (ArgumentException e)
+            {
+                throw new EdgeOpsException("SshKexAlgorithmsInvalid", "InvalidArgument",
+                    $"{d.ComputerName}: -KexAlgorithms (inventory key 'kexAlgorithms'): {e.Message}") { Device = d.ComputerName };
+            }
+            try { ciphers = AlgorithmPreference.Ciphers.Resolve(d.Ciphers); }
+            catch (ArgumentException e)
+            {
+                throw new EdgeOpsException("SshCiphersInvalid", "InvalidArgument", $"{d.ComputerName}: inventory key 'ciphers': {e.Message}") { Device = d.ComputerName };
+            }
+            AlgorithmPreference.Kex.Apply(info, kex);
+            AlgorithmPreference.Ciphers.Apply(info, ciphers);
+            if (kex.Any(AlgorithmPreference.Kex.IsLegacy) || ciphers.Any(AlgorithmPreference.Ciphers.IsLegacy)) return;
+            foreach (var mac in info.HmacAlgorithms.Keys.ToList())
+                if (mac.StartsWith("hmac-sha1", StringComparison.Ordinal) || mac.StartsWith("hmac-md5", StringComparison.Ordinal) || mac.StartsWith("hmac-ripemd", StringComparison.Ordinal))
+                    info.HmacAlgorithms.Remove(mac);
+            foreach (var alg in new[] { "ssh-rsa", "ssh-dss" }) info.HostKeyAlgorithms.Remove(alg);
         }
 
         void SetStatus(bool isJump, string fp, HostKeyStatus status)
