@@ -12,14 +12,42 @@ namespace EdgeOps.Leases
 
         public static HttpClient Create(HttpMessageHandler handler, TimeSpan timeout)
         {
-            var http = handler == null ? new HttpClient() : new HttpClient(handler, disposeHandler: false);
+            // redirects are followed by SendAsync, which never takes a token or password to another host
+            var http = handler == null ? new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) : new HttpClient(handler, disposeHandler: false);
             http.Timeout = timeout;
             http.DefaultRequestHeaders.UserAgent.ParseAdd("EdgeOps/0.1");
             return http;
         }
 
-        /// <summary>Sends, turning network failures and time-outs into clear errors (user cancellation stays a cancellation).</summary>
+        /// <summary>
+        /// Sends, turning network failures and time-outs into clear errors (user cancellation stays a cancellation).
+        /// Redirects are followed only within the same scheme, host and port: the request's headers (X-Auth-Token) and
+        /// body (a Keystone password) would otherwise go to whoever the Location names; a redirect elsewhere is refused.
+        /// </summary>
         public static async Task<HttpResponseMessage> SendAsync(HttpClient http, HttpRequestMessage request, string what, CancellationToken ct)
+        {
+            var current = request;
+            for (int hops = 0; ; hops++)
+            {
+                var resp = await SendOnceAsync(http, current, what, ct).ConfigureAwait(false);
+                int code = (int)resp.StatusCode;
+                if (code < 300 || code > 399 || code == 304 || resp.Headers.Location == null) return resp;
+                var target = resp.Headers.Location.IsAbsoluteUri ? resp.Headers.Location : new Uri(current.RequestUri, resp.Headers.Location);
+                resp.Dispose();
+                if (Uri.Compare(target, current.RequestUri, UriComponents.SchemeAndServer, UriFormat.Unescaped, StringComparison.OrdinalIgnoreCase) != 0)
+                    throw new EdgeOpsException("RedirectRefused", "SecurityError",
+                        $"{what} at {Display(current.RequestUri)} redirected to {Display(target)}, another host: not followed, so no token or password goes there. Give the final URL if you trust it.");
+                if (hops >= 5)
+                    throw new EdgeOpsException("TooManyRedirects", "InvalidResult", $"{what} at {Display(request.RequestUri)} redirected more than 5 times.");
+                bool keepMethod = code == 307 || code == 308;
+                var next = new HttpRequestMessage(keepMethod ? current.Method : (current.Method == HttpMethod.Head ? HttpMethod.Head : HttpMethod.Get), target);
+                foreach (var h in current.Headers) next.Headers.TryAddWithoutValidation(h.Key, h.Value);
+                if (keepMethod) next.Content = current.Content;
+                current = next;
+            }
+        }
+
+        static async Task<HttpResponseMessage> SendOnceAsync(HttpClient http, HttpRequestMessage request, string what, CancellationToken ct)
         {
             var url = request.RequestUri;
             try
