@@ -74,6 +74,8 @@ namespace EdgeOps.Leases
             if (!File.Exists(calendar))
                 throw new EdgeOpsException("CalendarNotFound", "ObjectNotFound",
                     $"-Calendar '{calendar}': no such file. Give an .ics or .csv file, an iCalendar URL, or a Blazar endpoint URL with -AuthUrl.");
+            if (new FileInfo(calendar).Length > Http.MaxBodyBytes)
+                throw new EdgeOpsException("CalendarTooLarge", "LimitsExceeded", $"-Calendar '{calendar}' is larger than {Http.MaxBodyBytes >> 20} MiB: refused.");
             var content = File.ReadAllText(calendar, Encoding.UTF8);
             if (LooksLikeICalendar(content))
             {
