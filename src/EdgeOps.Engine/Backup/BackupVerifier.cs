@@ -30,7 +30,7 @@ namespace EdgeOps.Backup
         static SdCardBackupTest Test(ImageFiles files, string tempDirectory, Action<long, long> progress, CancellationToken ct)
         {
             var sw = Stopwatch.StartNew();
-            var result = new SdCardBackupTest { Path = files.Source, E2fsck = "none" };
+            var result = new SdCardBackupTest { Path = EdgeOps.Storage.HttpStore.Redact(files.Source), E2fsck = "none" };
             var passed = new List<string>();
             var failed = new List<string>();
             void Check(string what, Func<string> run)
