@@ -31,10 +31,13 @@ public class PrivateSpoolTests : IDisposable
         foreach (var d in _cleanup.AsEnumerable().Reverse()) d.Dispose();
     }
 
-    CardImage Card()
+    CardImage Card() => SmallCard(_cleanup);
+
+    /// <summary>A 64 MiB card (FAT16 boot, ext4 root with some data), disposed with the test.</summary>
+    internal static CardImage SmallCard(List<IDisposable> cleanup)
     {
         var card = new CardImage(64 * MiB, "label: dos\nstart=2048, size=32768, type=e\nstart=34816, type=83\n");
-        _cleanup.Add(card);
+        cleanup.Add(card);
         card.Mkfs(1, "mkfs.vfat", "-F", "16", "-n", "BOOT");
         card.Mkfs(2, "mkfs.ext4", "-q", "-F", "-L", "root");
         card.Fill(2, 4 * MiB, 7);

@@ -60,10 +60,7 @@ public sealed class RedactionTests : IDisposable
     [CardFact]
     public void A_SAS_signature_is_in_no_result_of_restore_or_test()
     {
-        var card = new CardImage(64 * MiB, "label: dos\nstart=2048, size=32768, type=e\nstart=34816, type=83\n");
-        _cleanup.Add(card);
-        card.Mkfs(1, "mkfs.vfat", "-F", "16", "-n", "BOOT");
-        card.Mkfs(2, "mkfs.ext4", "-q", "-F", "-L", "root");
+        var card = PrivateSpoolTests.SmallCard(_cleanup);
         var sas = _servers.NewAzureSasLocation("cards");
         var sig = new Uri(sas).Query.TrimStart('?').Split('&').First(p => p.StartsWith("sig=")).Substring(4);   // as written in the URL
         using var ps = new PowerShellSession();
