@@ -21,6 +21,8 @@ namespace EdgeOps
         public string KnownHostsFile { get; set; }
         /// <summary>Key exchange algorithms to offer, in ssh_config's KexAlgorithms syntax; empty = SSH.NET's defaults.</summary>
         public string KexAlgorithms { get; set; }
+        /// <summary>Ciphers to offer, in ssh_config's Ciphers syntax; empty = SSH.NET's without the legacy CBC/3DES ones.</summary>
+        public string Ciphers { get; set; }
         /// <summary>raspberrypi4, raspberrypi5, jetson-nano or generic.</summary>
         public string Kind { get; set; } = "generic";
         /// <summary>Comma-separated tags (flat, so Export-Csv gives one clean column).</summary>

@@ -41,7 +41,7 @@ namespace EdgeOps.Commands
 
         protected override IEnumerable<object> ProcessDevice(IDeviceContext context)
         {
-            if (!context.ShouldProcess(_destination, "Back up the SD card" + (string.IsNullOrEmpty(DevicePath) ? "" : " '" + DevicePath + "'")))
+            if (!context.ShouldProcess(EdgeOps.Storage.HttpStore.Redact(_destination), "Back up the SD card" + (string.IsNullOrEmpty(DevicePath) ? "" : " '" + DevicePath + "'")))
                 yield break;
             yield return Backup.SdCardBackupService.Run(context, new Backup.BackupRequest
             {

@@ -30,6 +30,7 @@ namespace EdgeOps.Commands
         [Parameter] public SwitchParameter AcceptNewHostKey { get; set; }
         [Parameter] [Credential] public PSCredential Credential { get; set; }
         [Parameter] [Credential] public PSCredential SudoCredential { get; set; }
+        [Parameter] public System.Security.SecureString KeyPassphrase { get; set; }
         [Parameter] [ValidateRange(1, 3600)] public int ConnectTimeout { get; set; } = 15;
         [Parameter] [ValidateRange(1, 604800)] public int CommandTimeout { get; set; } = 1800;
         [Parameter] [ValidateRange(1, 256)] public int ThrottleLimit { get; set; } = 8;
@@ -120,6 +121,7 @@ namespace EdgeOps.Commands
             AcceptNewHostKey = AcceptNewHostKey.IsPresent,
             Credential = Credential?.GetNetworkCredential(),
             SudoCredential = SudoCredential?.GetNetworkCredential(),
+            KeyPassphrase = KeyPassphrase == null ? null : new System.Net.NetworkCredential("", KeyPassphrase).Password,
             ConnectTimeout = TimeSpan.FromSeconds(ConnectTimeout),
             CommandTimeout = TimeSpan.FromSeconds(CommandTimeout),
         };

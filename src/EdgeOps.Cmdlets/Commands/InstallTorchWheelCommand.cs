@@ -52,6 +52,12 @@ namespace EdgeOps.Commands
 
         protected override bool ForceRequested => Force.IsPresent;
 
+        /// <summary>Allow a plain http:// -Source, -Catalog or -Endpoint on another machine (refused by default).</summary>
+        [Parameter] public SwitchParameter AllowInsecureHttp { get; set; }
+
+        /// <summary>The catalog file's own sha256: one trusted value that anchors every wheel it lists.</summary>
+        [Parameter] [ValidatePattern("^[0-9a-fA-F]{64}$")] public string CatalogSha256 { get; set; }
+
         // Engine types are held as object: PowerShell scans this class before the engine's load context is hooked.
         object _source, _cache, _options;
 
@@ -61,6 +67,8 @@ namespace EdgeOps.Commands
                 ThrowTerminatingError(ErrorRecords.New("CreateVirtualEnvWithoutPath", "InvalidArgument",
                     "-CreateVirtualEnv needs a folder to create: add -VirtualEnv <folder on the device>, e.g. -VirtualEnv ~/torch.", "CreateVirtualEnv"));
             var storage = StorageOptions();
+            storage.AllowInsecureHttp = AllowInsecureHttp.IsPresent;
+            storage.CatalogSha256 = CatalogSha256;
             WheelSource source = null;
             try
             {

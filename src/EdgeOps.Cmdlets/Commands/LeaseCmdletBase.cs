@@ -27,6 +27,9 @@ namespace EdgeOps.Commands
         [ValidateSet("ApplicationCredential", "Password")]
         public string AuthMethod { get; set; } = "ApplicationCredential";
 
+        /// <summary>Allow plain http:// to Keystone and Blazar on another machine (refused by default).</summary>
+        [Parameter] public SwitchParameter AllowInsecureHttp { get; set; }
+
         [Parameter] public string ProjectId { get; set; }
         [Parameter] public string ProjectName { get; set; }
         [Parameter] public string UserDomainName { get; set; } = "Default";
@@ -102,7 +105,7 @@ namespace EdgeOps.Commands
             if (authUrl == null) return null;
             var c = new EdgeOps.Leases.KeystoneCredentials
             {
-                AuthUrl = authUrl, Method = AuthMethod,
+                AuthUrl = authUrl, Method = AuthMethod, AllowInsecureHttp = AllowInsecureHttp.IsPresent,
                 ProjectId = ProjectId ?? Env("OS_PROJECT_ID"), ProjectName = ProjectName ?? Env("OS_PROJECT_NAME"),
                 UserDomainName = Bound(nameof(UserDomainName)) ? UserDomainName : Env("OS_USER_DOMAIN_NAME") ?? UserDomainName,
                 ProjectDomainName = Bound(nameof(ProjectDomainName)) ? ProjectDomainName : Env("OS_PROJECT_DOMAIN_NAME") ?? ProjectDomainName,

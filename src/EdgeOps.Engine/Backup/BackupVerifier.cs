@@ -30,7 +30,7 @@ namespace EdgeOps.Backup
         static SdCardBackupTest Test(ImageFiles files, string tempDirectory, Action<long, long> progress, CancellationToken ct)
         {
             var sw = Stopwatch.StartNew();
-            var result = new SdCardBackupTest { Path = files.Source, E2fsck = "none" };
+            var result = new SdCardBackupTest { Path = EdgeOps.Storage.HttpStore.Redact(files.Source), E2fsck = "none" };
             var passed = new List<string>();
             var failed = new List<string>();
             void Check(string what, Func<string> run)
@@ -53,7 +53,9 @@ namespace EdgeOps.Backup
                 return result.CompressedHashOk ? null : $"{h} differs from the manifest's {manifest.CompressedSha256}";
             });
 
-            var temp = Path.Combine(tempDirectory ?? Path.GetTempPath(), "edgeops-test-" + Guid.NewGuid().ToString("n").Substring(0, 12) + ".img");
+            // the decompressed card (every secret of the device) goes to a folder only this user can open
+            var tempDir = EdgeOps.Storage.PrivateFiles.CreateFolder(tempDirectory, "edgeops-test-");
+            var temp = Path.Combine(tempDir, "card.img");
             try
             {
                 long imageSize = map?.ImageSize ?? manifest?.ImageBytes ?? 0;
@@ -132,7 +134,7 @@ namespace EdgeOps.Backup
                     }
                 }
             }
-            finally { try { File.Delete(temp); } catch (IOException) { } }
+            finally { try { Directory.Delete(tempDir, true); } catch (IOException) { } }
 
             result.PassedChecks = string.Join("; ", passed);
             result.FailedChecks = string.Join("; ", failed);
@@ -152,7 +154,7 @@ namespace EdgeOps.Backup
         {
             using (var hasher = new ImageHasher(check))
             using (var raw = files.OpenRaw())
-            using (var output = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.Read, 1 << 20))
+            using (var output = EdgeOps.Storage.PrivateFiles.CreateNew(temp))
             {
                 var buf = new byte[1 << 20];
                 int n; long pos = 0, last = 0;

@@ -113,7 +113,9 @@ namespace EdgeOps.Backup
         public Stream Create(string device, string name)
         {
             Directory.CreateDirectory(Dir(device));
-            return new FileStream(PathOf(device, name), FileMode.Create, FileAccess.Write, FileShare.Read, 1 << 20);
+            // 0600, created afresh: a card image holds every secret of the device, and a link planted under the
+            // temporary name is replaced, never followed
+            return EdgeOps.Storage.PrivateFiles.CreateNew(PathOf(device, name), replace: true);
         }
 
         public void Flush(Stream written)

@@ -48,8 +48,7 @@ namespace EdgeOps.Backup
             int q = name.IndexOf('?');
             if (q >= 0) { location += name.Substring(q); name = name.Substring(0, q); }
             var baseName = name.EndsWith(SdCardBackupService.ImageSuffix, StringComparison.OrdinalIgnoreCase) ? name.Substring(0, name.Length - SdCardBackupService.ImageSuffix.Length) : name;
-            var dir = Path.Combine(tempDirectory ?? Path.GetTempPath(), "edgeops-fetch-" + Guid.NewGuid().ToString("n").Substring(0, 12));
-            Directory.CreateDirectory(dir);
+            var dir = EdgeOps.Storage.PrivateFiles.CreateFolder(tempDirectory, "edgeops-fetch-");
             try
             {
                 using (var store = EdgeOps.Storage.ObjectStores.Open(location, storage))
@@ -59,7 +58,7 @@ namespace EdgeOps.Backup
                         var key = baseName + suffix;
                         if (suffix != SdCardBackupService.ImageSuffix && store.Stat(key, ct) == null) continue;
                         using (var s = store.OpenRead(key, 0, ct))
-                        using (var f = new FileStream(Path.Combine(dir, key), FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20))
+                        using (var f = EdgeOps.Storage.PrivateFiles.CreateNew(Path.Combine(dir, key), share: FileShare.None))
                             s.CopyTo(f, 1 << 20);
                     }
                 }

@@ -12,7 +12,8 @@ namespace EdgeOps.Backup
     /// <summary>
     /// A backup destination in an object store (S3, Azure Blob) through the project's storage layer. Objects cannot
     /// be renamed and a half-written object must never be seen, so the temporary files of a run are spooled on the
-    /// controller (in the system temporary folder); "renaming" one into place uploads it (an atomic Put: the object
+    /// controller, in a folder of this run that only its user can open (0700, fresh name; files 0600, created
+    /// exclusively); "renaming" one into place uploads it (an atomic Put: the object
     /// appears complete or not at all), then reads it back and compares its sha256 with the spooled file's.
     /// The lock only guards against runs from the same controller.
     /// </summary>
@@ -26,8 +27,7 @@ namespace EdgeOps.Backup
         public ObjectStoreDestination(IObjectStore store, CancellationToken ct)
         {
             _store = store; _ct = ct;
-            _spool = Path.Combine(Path.GetTempPath(), "edgeops-backup-spool");
-            Directory.CreateDirectory(_spool);
+            _spool = PrivateFiles.CreateFolder(null, "edgeops-backup-spool-");
         }
 
         public string Display => _store.Location;
@@ -58,7 +58,7 @@ namespace EdgeOps.Backup
         public Stream Create(string device, string name)
         {
             if (!IsTemp(name)) throw new InvalidOperationException("Objects are written by renaming a temporary file into place.");
-            return new FileStream(SpoolPath(device, name), FileMode.Create, FileAccess.Write, FileShare.Read, 1 << 20);
+            return PrivateFiles.CreateNew(SpoolPath(device, name), replace: true);
         }
 
         public void Flush(Stream written) { if (written is FileStream fs) fs.Flush(true); else written.Flush(); }
@@ -95,7 +95,11 @@ namespace EdgeOps.Backup
             else _store.Delete(Key(device, name), _ct);
         }
 
-        public void Dispose() => _store.Dispose();
+        public void Dispose()
+        {
+            _store.Dispose();
+            try { Directory.Delete(_spool, true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        }
 
         public IDisposable TryLock(string device)
         {

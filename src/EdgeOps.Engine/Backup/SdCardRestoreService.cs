@@ -115,7 +115,7 @@ namespace EdgeOps.Backup
             var seconds = sw.Elapsed.TotalSeconds;
             return new SdCardRestore
             {
-                ComputerName = name, Path = files.Source, DevicePath = probe.DevicePath, ImageBytes = map.ImageSize, WrittenBytes = toWrite,
+                ComputerName = name, Path = EdgeOps.Storage.HttpStore.Redact(files.Source), DevicePath = probe.DevicePath, ImageBytes = map.ImageSize, WrittenBytes = toWrite,
                 Seconds = Math.Round(seconds, 2), MBps = Math.Round(map.ImageSize / 1048576.0 / Math.Max(seconds, 0.001), 1), Full = full, Verified = true,
             };
         }

@@ -23,6 +23,51 @@ namespace EdgeOps.Benchmark
         const string HasFileScript = "test -s {0}";
         const string PlaceModelScript = "mkdir -p {0}";
         const string MoveScript = "mv -f {0} {1}";
+        // Before each use: the runner's folder, its parent and its files belong to the login user (or root) and only they
+        // can write them; then the files' sha256, compared with EdgeOps' own copy. A folder named by the right hash proves nothing.
+        const string VerifyScript = "cd -- \"$1\" || exit 2; shift; me=$(id -u); " +
+                                    "for p in .. . \"$@\"; do o=$(stat -c '%u %a' -- \"$p\") || exit 2; u=${o%% *} m=${o#* }; " +
+                                    "if [ \"$u\" != \"$me\" ] && [ \"$u\" != 0 ]; then printf 'unsafe=%s belongs to uid %s\\n' \"$p\" \"$u\"; exit 3; fi; " +
+                                    "if [ $((0$m & 18)) -ne 0 ]; then printf 'unsafe=%s is writable by group or others (mode %s)\\n' \"$p\" \"$m\"; exit 3; fi; done; " +
+                                    "sha256sum -- \"$@\"";
+
+        static readonly System.Collections.Concurrent.ConcurrentDictionary<string, System.Collections.Generic.Dictionary<string, string>> s_fileHashes =
+            new System.Collections.Concurrent.ConcurrentDictionary<string, System.Collections.Generic.Dictionary<string, string>>();
+
+        static System.Collections.Generic.Dictionary<string, string> FileHashes(RunnerPackage pkg) =>
+            s_fileHashes.GetOrAdd(pkg.Hash, _ =>
+            {
+                var d = new System.Collections.Generic.Dictionary<string, string>(StringComparer.Ordinal);
+                using (var sha = System.Security.Cryptography.SHA256.Create())
+                    foreach (var f in pkg.Files)
+                        using (var s = File.OpenRead(Path.Combine(pkg.Directory, f)))
+                            d[f] = string.Concat(sha.ComputeHash(s).Select(b => b.ToString("x2")));
+                return d;
+            });
+
+        /// <summary>Refuses a runner folder that others could have written, or whose files are not EdgeOps' own (RunnerTampered).</summary>
+        static void Verify(IDeviceContext ctx, RunnerPackage pkg, string runnerDir)
+        {
+            var dev = ctx.Device.ComputerName;
+            var args = new[] { "-c", VerifyScript, "sh", runnerDir }.Concat(pkg.Files).ToArray();
+            var r = ctx.Transport.Run(Sh.Cmd("sh", args), CommandOptions.Default, ctx.Cancellation);
+            var unsafeLine = r.Stdout.Split('\n').FirstOrDefault(l => l.StartsWith("unsafe=", StringComparison.Ordinal));
+            if (unsafeLine != null)
+                throw new EdgeOpsException("RunnerDirectoryUnsafe", "SecurityError",
+                    $"{dev}: the benchmark runner in {runnerDir} was not run: {unsafeLine.Substring(7).Trim()}, so someone else could have put or changed it. " +
+                    "Give -RunnerDirectory a folder only the login user can write.") { Device = dev };
+            var found = new System.Collections.Generic.Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var line in r.Stdout.Split('\n'))
+            {
+                var parts = line.Trim().Split(new[] { ' ' }, 2, StringSplitOptions.RemoveEmptyEntries);
+                if (parts.Length == 2) found[parts[1].TrimStart('*', ' ')] = parts[0];
+            }
+            foreach (var kv in FileHashes(pkg))
+                if (!found.TryGetValue(kv.Key, out var h) || h != kv.Value)
+                    throw new EdgeOpsException("RunnerTampered", "SecurityError",
+                        $"{dev}: {runnerDir}/{kv.Key} is not EdgeOps' own runner file (sha256 {(h ?? "missing")}, expected {kv.Value}): it was changed after it was copied, and was not run. " +
+                        $"Remove {runnerDir} and run again.") { Device = dev };
+        }
 
         public static MeasureResponse Measure(IDeviceContext ctx, MeasureRequest request, string runnerDirectory, out string runnerHash)
         {
@@ -53,6 +98,7 @@ namespace EdgeOps.Benchmark
                 Deploy(ctx, pkg, baseDir, runnerDir);
             else ctx.Verbose($"Runner {pkg.Hash.Substring(0, 12)} ({rid}) already on the device.");
 
+            Verify(ctx, pkg, runnerDir);
             var smoke = t.Run(Sh.Cmd(exe, "--version"), CommandOptions.Default, ct);
             if (smoke.ExitCode != 0 || !smoke.Stdout.StartsWith("edgeops-runner", StringComparison.Ordinal))
                 throw Unusable(dev, runnerDir, smoke);

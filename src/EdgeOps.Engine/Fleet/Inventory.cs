@@ -41,7 +41,7 @@ namespace EdgeOps.Fleet
     public static class Inventory
     {
         static readonly string[] s_known =
-            { "name", "host", "port", "user", "identityFile", "proxyJump", "sudo", "knownHostsFile", "kexAlgorithms", "kind", "tags", "transport", "vars" };
+            { "name", "host", "port", "user", "identityFile", "proxyJump", "sudo", "knownHostsFile", "kexAlgorithms", "ciphers", "kind", "tags", "transport", "vars" };
         static readonly string[] s_kinds = { "raspberrypi4", "raspberrypi5", "jetson-nano", "generic" };
         static readonly string[] s_sudo = { "none", "nopasswd", "password" };
 
@@ -121,6 +121,10 @@ namespace EdgeOps.Fleet
                             try { EdgeOps.Transport.KexPreference.Resolve(v); }
                             catch (ArgumentException e) { throw new InventoryException(full, line, "'kexAlgorithms': " + e.Message); }
                             d.KexAlgorithms = v; break;
+                        case "ciphers":
+                            try { EdgeOps.Transport.AlgorithmPreference.Ciphers.Resolve(v); }
+                            catch (ArgumentException e) { throw new InventoryException(full, line, "'ciphers': " + e.Message); }
+                            d.Ciphers = v; break;
                         case "sudo":
                             if (!s_sudo.Contains(v)) throw new InventoryException(full, line, $"'sudo' must be one of {string.Join(", ", s_sudo)}, not '{v}'.");
                             d.SudoMode = v; break;

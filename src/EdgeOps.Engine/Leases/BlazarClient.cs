@@ -98,6 +98,7 @@ namespace EdgeOps.Leases
         /// <summary>Logs in to Keystone, then uses <paramref name="endpoint"/> or the catalog's reservation endpoint.</summary>
         public static async Task<BlazarClient> ConnectAsync(HttpClient http, KeystoneCredentials creds, string endpoint, Action<string> verbose, CancellationToken ct)
         {
+            EdgeOps.Storage.InsecureHttp.Check(endpoint, creds.AllowInsecureHttp, "-Calendar (the Blazar endpoint)", "the token sent and the reservations returned");
             var token = await Keystone.AuthenticateAsync(http, creds, verbose, ct).ConfigureAwait(false);
             if (string.IsNullOrEmpty(endpoint))
             {
@@ -106,6 +107,7 @@ namespace EdgeOps.Leases
                     throw new EdgeOpsException("BlazarEndpointNotFound", "ObjectNotFound",
                         $"Keystone's catalog at {creds.AuthUrl} has no public 'reservation' (Blazar) endpoint{(string.IsNullOrEmpty(creds.Region) ? "" : " in region " + creds.Region)}. Give the Blazar URL with -Calendar, or the right -Region.");
                 verbose?.Invoke($"Blazar endpoint from the catalog: {endpoint}");
+                EdgeOps.Storage.InsecureHttp.Check(endpoint, creds.AllowInsecureHttp, "Keystone's reservation endpoint", "the token sent and the reservations returned");
             }
             return new BlazarClient(http, endpoint, token.Value, token.ProjectId, verbose);
         }

@@ -39,7 +39,7 @@ namespace EdgeOps.Leases
             if (string.IsNullOrEmpty(calendar)) return true;
             if (!IsUrl(calendar) || calendar.StartsWith("webcal", StringComparison.OrdinalIgnoreCase)) return false;
             if (!Uri.TryCreate(calendar, UriKind.Absolute, out var u))
-                throw new EdgeOpsException("InvalidCalendarUrl", "InvalidArgument", $"-Calendar '{calendar}' is not a valid URL.");
+                throw new EdgeOpsException("InvalidCalendarUrl", "InvalidArgument", $"-Calendar '{EdgeOps.Storage.HttpStore.Redact(calendar)}' is not a valid URL.");
             return !u.AbsolutePath.EndsWith(".ics", StringComparison.OrdinalIgnoreCase);
         }
 
@@ -61,19 +61,22 @@ namespace EdgeOps.Leases
                 var url = calendar.StartsWith("webcal", StringComparison.OrdinalIgnoreCase) ? "https" + calendar.Substring(6) : calendar;
                 if (url.StartsWith("httpss", StringComparison.OrdinalIgnoreCase)) url = "https" + url.Substring(6);
                 if (!Uri.TryCreate(url, UriKind.Absolute, out var feed))
-                    throw new EdgeOpsException("InvalidCalendarUrl", "InvalidArgument", $"-Calendar '{calendar}' is not a valid URL.");
+                    throw new EdgeOpsException("InvalidCalendarUrl", "InvalidArgument", $"-Calendar '{EdgeOps.Storage.HttpStore.Redact(calendar)}' is not a valid URL.");
                 string text;
                 using (var http = Http.Create(options))
                     text = await Http.GetTextAsync(http, feed, "the iCalendar feed", ct).ConfigureAwait(false);
                 if (!LooksLikeICalendar(text))
                     throw new EdgeOpsException("CalendarNotICalendar", "InvalidData",
-                        $"-Calendar '{calendar}' did not return an iCalendar feed (no BEGIN:VCALENDAR). For a Blazar endpoint give -AuthUrl and -Credential too.");
-                options.Verbose?.Invoke($"Read {text.Length} characters of iCalendar from {calendar}.");
-                return ICalendarReader.Parse(text, calendar, options.FloatingZone, options.ExpandFrom, options.ExpandTo);
+                        $"-Calendar '{EdgeOps.Storage.HttpStore.Redact(calendar)}' did not return an iCalendar feed (no BEGIN:VCALENDAR). For a Blazar endpoint give -AuthUrl and -Credential too.");
+                options.Verbose?.Invoke($"Read {text.Length} characters of iCalendar from {EdgeOps.Storage.HttpStore.Redact(calendar)}.");
+                // the source shown in every message and result: never the feed's token (query string or user info)
+                return ICalendarReader.Parse(text, EdgeOps.Storage.HttpStore.Redact(calendar), options.FloatingZone, options.ExpandFrom, options.ExpandTo);
             }
             if (!File.Exists(calendar))
                 throw new EdgeOpsException("CalendarNotFound", "ObjectNotFound",
-                    $"-Calendar '{calendar}': no such file. Give an .ics or .csv file, an iCalendar URL, or a Blazar endpoint URL with -AuthUrl.");
+                    $"-Calendar '{EdgeOps.Storage.HttpStore.Redact(calendar)}': no such file. Give an .ics or .csv file, an iCalendar URL, or a Blazar endpoint URL with -AuthUrl.");
+            if (new FileInfo(calendar).Length > Http.MaxBodyBytes)
+                throw new EdgeOpsException("CalendarTooLarge", "LimitsExceeded", $"-Calendar '{EdgeOps.Storage.HttpStore.Redact(calendar)}' is larger than {Http.MaxBodyBytes >> 20} MiB: refused.");
             var content = File.ReadAllText(calendar, Encoding.UTF8);
             if (LooksLikeICalendar(content))
             {

@@ -21,6 +21,8 @@ namespace EdgeOps.Leases
         sealed class Line
         {
             public string Name;
+            /// <summary>The physical line of the file where this content line starts (1-based).</summary>
+            public int Number;
             public Dictionary<string, string> Params = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
             public string Value;
             public string Param(string n) => Params.TryGetValue(n, out var v) ? v : null;
@@ -29,6 +31,7 @@ namespace EdgeOps.Leases
         sealed class Component
         {
             public string Name;
+            public int Number;
             public List<Line> Lines = new List<Line>();
             public List<Component> Children = new List<Component>();
             public Line Get(string n) => Lines.FirstOrDefault(l => l.Name.Equals(n, StringComparison.OrdinalIgnoreCase));
@@ -74,7 +77,9 @@ namespace EdgeOps.Leases
             foreach (var ev in events)
             {
                 var uid = ev.Get("UID")?.Value ?? "(no UID)";
-                var ctx = $"{source} event {uid}";
+                var ctx = $"{source} line {ev.Number} (event {uid})";
+                try
+                {
                 TimeZoneInfo Zone(Line l) => ZoneOf(l, vtz, zoneCache, floating, ctx);
                 var device = FirstResource(ev.Get("RESOURCES")?.Value) ?? defaultDevice;
                 var deviceUid = ev.Get("X-EDGEOPS-DEVICE-UID")?.Value is string du && du.Trim().Length > 0 ? Unescape(du.Trim()) : null;
@@ -104,7 +109,7 @@ namespace EdgeOps.Leases
 
                 if (ev.Get("RECURRENCE-ID") != null)
                 {
-                    if (busy) Add(data, device, deviceUid, start.Utc, endOf(start), uid, expandFrom, expandTo);
+                    if (busy) Add(data, device, deviceUid, start.Utc, endOf(start), uid, expandFrom, expandTo, ctx);
                     continue;
                 }
 
@@ -140,14 +145,29 @@ namespace EdgeOps.Leases
                     var s = w.Utc;
                     if (!seen.Add(s.UtcTicks)) continue;
                     if (excluded.Contains(s.UtcTicks) || excludedDates.Contains(w.Wall.Date)) continue;
-                    Add(data, device, deviceUid, s, endOf(w), uid, expandFrom, expandTo);
+                    Add(data, device, deviceUid, s, endOf(w), uid, expandFrom, expandTo, ctx);
+                }
+                }
+                catch (Exception e) when (e is OverflowException || e is ArgumentOutOfRangeException || e is FormatException)
+                {
+                    // hostile or broken values (a DURATION of centuries, INTERVAL=2147483647, dates near year 9999):
+                    // a clear error about this event, never a raw exception that ends the run without saying where
+                    throw new EdgeOpsException("InvalidICalendar", "InvalidData",
+                        $"{ctx}: a date, duration or recurrence of this event goes beyond what a calendar can hold (years 1 to 9999): {e.Message.Split('\n')[0].Trim()} Fix or remove the event.");
                 }
             }
             return data;
         }
 
-        static void Add(CalendarData data, string device, string deviceUid, DateTimeOffset s, DateTimeOffset e, string uid, DateTimeOffset from, DateTimeOffset to)
+        /// <summary>At most this many busy periods from one calendar: a recurrence that expands to more is refused, not ground through.</summary>
+        public const int MaxOccurrences = 200000;
+        const long MaxDurationDays = 36600;
+
+        static void Add(CalendarData data, string device, string deviceUid, DateTimeOffset s, DateTimeOffset e, string uid, DateTimeOffset from, DateTimeOffset to, string ctx)
         {
+            if (data.Reservations.Count >= MaxOccurrences)
+                throw new EdgeOpsException("InvalidICalendar", "LimitsExceeded",
+                    $"{ctx}: the calendar expands to more than {MaxOccurrences} busy periods in the search range; give a shorter range (-Within, -To) or a calendar with fewer recurrences.");
             if (e <= s) return;          // takes no time: not busy
             if (e < from || s > to) return; // outside the search: irrelevant
             data.Reservations.Add(new LeaseReservation { Device = device, DeviceUid = deviceUid, StartUtc = s, EndUtc = e, Label = uid });
@@ -274,13 +294,15 @@ namespace EdgeOps.Leases
             bool neg = v.StartsWith("-", StringComparison.Ordinal);
             v = v.TrimStart('+', '-');
             if (!v.StartsWith("P", StringComparison.Ordinal)) Bad();
-            int days = 0; long secs = 0; bool inTime = false; var num = new StringBuilder();
+            long days = 0, secs = 0; bool inTime = false; var num = new StringBuilder();
             foreach (char c in v.Substring(1))
             {
                 if (char.IsDigit(c)) { num.Append(c); continue; }
                 if (c == 'T') { inTime = true; continue; }
                 if (num.Length == 0) Bad();
-                int n = int.Parse(num.ToString(), CultureInfo.InvariantCulture); num.Clear();
+                // checked: a duration is at most ~100 years (36,600 days); more is refused, never wrapped or thrown raw
+                if (num.Length > 9 || !long.TryParse(num.ToString(), NumberStyles.None, CultureInfo.InvariantCulture, out var n)) Bad();
+                num.Clear();
                 switch (c)
                 {
                     case 'W' when !inTime: days += 7 * n; break;
@@ -290,11 +312,12 @@ namespace EdgeOps.Leases
                     case 'S' when inTime: secs += n; break;
                     default: Bad(); break;
                 }
+                if (days > MaxDurationDays || secs > MaxDurationDays * 86400L) Bad();
             }
             if (num.Length > 0) Bad();
             if (neg) Bad();
-            return (days, TimeSpan.FromSeconds(secs));
-            void Bad() => throw new EdgeOpsException("InvalidICalendar", "InvalidData", $"{ctx}: DURATION '{value}' is not a positive iCalendar duration (e.g. PT1H55M).");
+            return ((int)days, TimeSpan.FromSeconds(secs));
+            void Bad() => throw new EdgeOpsException("InvalidICalendar", "InvalidData", $"{ctx}: DURATION '{value}' is not a positive iCalendar duration of at most {MaxDurationDays} days (e.g. PT1H55M).");
         }
 
         // ---------------- recurrence ----------------
@@ -512,21 +535,29 @@ namespace EdgeOps.Leases
 
         static Component Read(string text, string source)
         {
-            var unfolded = text.Replace("\r\n", "\n").Replace("\r", "\n").Replace("\n ", "").Replace("\n\t", "");
+            // unfold (a line starting with a space or tab continues the one before), keeping where each began
+            var logical = new List<(int Number, StringBuilder Text)>();
+            int physical = 0;
+            foreach (var raw in text.Replace("\r\n", "\n").Replace("\r", "\n").Split('\n'))
+            {
+                physical++;
+                if ((raw.StartsWith(" ", StringComparison.Ordinal) || raw.StartsWith("\t", StringComparison.Ordinal)) && logical.Count > 0)
+                    logical[logical.Count - 1].Text.Append(raw, 1, raw.Length - 1);
+                else logical.Add((physical, new StringBuilder(raw)));
+            }
             var root = new Component { Name = "" };
             var stack = new Stack<Component>();
             stack.Push(root);
-            int n = 0;
-            foreach (var raw in unfolded.Split('\n'))
+            foreach (var (n, sb) in logical)
             {
-                n++;
-                var line = raw.TrimStart('\uFEFF');
+                var line = sb.ToString().TrimStart('\uFEFF');
                 if (line.Trim().Length == 0) continue;
                 var l = ParseLine(line);
                 if (l == null) continue; // not a content line: ignored as RFC 5545 readers do
+                l.Number = n;
                 if (l.Name.Equals("BEGIN", StringComparison.OrdinalIgnoreCase))
                 {
-                    var c = new Component { Name = l.Value.Trim().ToUpperInvariant() };
+                    var c = new Component { Name = l.Value.Trim().ToUpperInvariant(), Number = n };
                     stack.Peek().Children.Add(c);
                     stack.Push(c);
                 }

@@ -13,6 +13,8 @@ namespace EdgeOps.Leases
     public sealed class KeystoneCredentials
     {
         public string AuthUrl { get; set; }
+        /// <summary>Allow plain http:// to Keystone and Blazar on another machine (refused by default: the secret and token travel there).</summary>
+        public bool AllowInsecureHttp { get; set; }
         /// <summary>ApplicationCredential (UserName = the credential's id) or Password.</summary>
         public string Method { get; set; } = "ApplicationCredential";
         public string UserName { get; set; }
@@ -107,6 +109,7 @@ namespace EdgeOps.Leases
             if (!c.IsApplicationCredential && string.IsNullOrEmpty(c.ProjectId) && string.IsNullOrEmpty(c.ProjectName))
                 throw new EdgeOpsException("ProjectMissing", "InvalidArgument",
                     "-AuthMethod Password needs a project: give -ProjectId or -ProjectName (the project whose leases you work with).");
+            EdgeOps.Storage.InsecureHttp.Check(c.AuthUrl, c.AllowInsecureHttp, "-AuthUrl", "the secret sent and the token returned");
             var url = TokenUrl(c.AuthUrl);
             verbose?.Invoke($"Keystone: authenticating {c} ({url.GetLeftPart(UriPartial.Path)}).");
             using (var req = new HttpRequestMessage(HttpMethod.Post, url) { Content = new StringContent(RequestBody(c), Encoding.UTF8, "application/json") })

@@ -57,6 +57,9 @@ namespace EdgeOps.Storage
         string PathOf(string key)
         {
             StorageKey.Check(key);
+            // on Windows "C:/x" or "x:stream" would leave the folder (a drive, an alternate data stream): refused everywhere
+            if (key.IndexOf(':') >= 0)
+                throw new StorageException("StorageInvalidKey", "InvalidArgument", $"The object key '{key}' is not valid in a folder: it contains ':' (a drive or stream name on Windows).");
             return Path.Combine(_root, key.Replace('/', Path.DirectorySeparatorChar));
         }
 

@@ -45,6 +45,8 @@ namespace EdgeOps.Storage
         /// <summary>A URL without its query string and user info, for messages.</summary>
         public static string Redact(string url)
         {
+            // a local path (which .NET on Unix would read as a file: URI) is shown as it is
+            if (url == null || url.IndexOf("://", StringComparison.Ordinal) < 0) return url;
             if (!Uri.TryCreate(url, UriKind.Absolute, out var u)) return url;
             var b = new UriBuilder(u) { Query = "", UserName = "", Password = "" };
             return b.Uri.GetLeftPart(UriPartial.Path);

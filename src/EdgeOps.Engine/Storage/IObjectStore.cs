@@ -82,6 +82,12 @@ namespace EdgeOps.Storage
         /// cloud's own (S3 also reads AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL).</summary>
         public string Endpoint { get; set; }
 
+        /// <summary>Wheel sources and catalogs: allow plain http:// to another machine (see <see cref="InsecureHttp"/>).</summary>
+        public bool AllowInsecureHttp { get; set; }
+
+        /// <summary>Wheel catalogs: the catalog file's own sha256 (lowercase hex); null = not pinned.</summary>
+        public string CatalogSha256 { get; set; }
+
         /// <summary>S3 region; null reads AWS_REGION / AWS_DEFAULT_REGION, else us-east-1.</summary>
         public string Region { get; set; }
 

@@ -100,6 +100,30 @@ exit 0
 f=$1 size=$2 off=$3 recreate=$4 alloc=$5 on=$6 btrfs=$7 falloc=$8 prio=$9
 mib=$((size / 1048576)) how=
 die() { echo ""$*"" >&2; exit 1; }
+# Checked here, as root, right before use (not only in the probe): the swap file is not a link, every folder above it
+# is root's and writable by root alone (else its owner could swap the file for a link or keep a handle on it), and an
+# existing file is root's own with one name (a user's file is never chowned into swap: its owner may hold it open).
+refuse() { echo ""$*"" >&2; exit 4; }
+[ -L ""$f"" ] && refuse ""$f is a symbolic link: a swap file must be a regular file (the link is not followed).""
+d=$(dirname -- ""$f"")
+[ -d ""$d"" ] || die ""the folder $d does not exist""
+d=$(cd -P -- ""$d"" && pwd) || die ""cannot enter $d""
+f=""${d%/}/${f##*/}""
+p=$d
+while :; do
+  o=$(stat -c '%u %a' -- ""$p"") || die ""cannot stat $p""
+  u=${o%% *} m=${o#* }
+  [ ""$u"" = 0 ] || refuse ""the folder $p belongs to uid $u, not root: its owner could replace $f. Choose a path whose every folder is root's (/swapfile, /var/swap).""
+  [ $((0$m & 18)) -eq 0 ] || refuse ""the folder $p (mode $m) is writable by group or others: they could replace $f. Choose a path whose every folder only root can write (/swapfile, /var/swap).""
+  [ ""$p"" = / ] && break
+  p=$(dirname -- ""$p"")
+done
+[ -L ""$f"" ] && refuse ""$f is a symbolic link: a swap file must be a regular file (the link is not followed).""
+if [ -e ""$f"" ]; then
+  o=$(stat -c '%u %h' -- ""$f"") || die ""cannot stat $f""
+  [ ""${o%% *}"" = 0 ] || refuse ""$f belongs to uid ${o%% *}: an existing user's file is never made into swap (its owner could keep it open and read swapped memory). Remove it or choose another path.""
+  [ ""${o#* }"" = 1 ] || refuse ""$f has ${o#* } hard links: another name could keep reading it. Remove it or choose another path.""
+fi
 # mkswap through a descriptor: its own guard looks for the path in /proc/swaps, where another root's file of
 # the same name may be listed (one kernel, many roots); this file is known not to be active (the kernel would
 # also refuse the writes: ETXTBSY).
@@ -213,6 +237,9 @@ if [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then syst
                 B(p.SwapOn), B(p.Btrfs), B(p.UseFallocate), p.Priority?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "",
             };
             var r = ctx.Transport.Run(Script(ApplyScript, args), CommandOptions.Root, ctx.Cancellation);
+            if (r.ExitCode == 4)
+                throw new EdgeOpsException("SwapPathUnsafe", "SecurityError",
+                    $"{ctx.Device.ComputerName}: -Path '{p.Path}' is refused: {r.Stderr.Trim()} Nothing was changed.") { Device = ctx.Device.ComputerName };
             r.EnsureSuccess(ctx.Device.ComputerName, "making the swap file " + p.Path);
             return r.Stdout.Split('\n').Where(l => l.StartsWith("step ", StringComparison.Ordinal)).Select(l => l.Substring(5)).ToList();
         }

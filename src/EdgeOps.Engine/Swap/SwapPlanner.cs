@@ -165,6 +165,10 @@ namespace EdgeOps.Swap
                 throw Fail("SwapDirectoryMissing", "ObjectNotFound", $"{device}: the folder of -Path '{path}' does not exist: create it or choose another -Path.");
             if (file.Kind != "absent" && file.Kind != "file")
                 throw Fail("SwapPathNotAFile", "InvalidArgument", $"{device}: '{path}' exists and is a {file.Kind}, not a regular file: choose another -Path.");
+            if (file.Exists && file.Uid > 0)
+                throw Fail("SwapPathUnsafe", "SecurityError",
+                    $"{device}: '{path}' belongs to uid {file.Uid}: an existing user's file is never made into swap (its owner could keep it open and read swapped memory). " +
+                    "Remove it or choose another -Path.");
             if (file.Exists && !file.SwapSignature && active == null && file.Size > 0)
                 throw Fail("SwapPathNotSwap", "ResourceExists",
                     $"{device}: '{path}' exists and is not a swap area ({BuildMath.Human(file.Size)} of other data): EdgeOps will not overwrite it. Move it away or choose another -Path.");

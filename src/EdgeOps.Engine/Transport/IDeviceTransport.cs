@@ -10,8 +10,10 @@ namespace EdgeOps.Transport
     {
         public string KnownHostsPath { get; set; }
         public bool AcceptNewHostKey { get; set; }
-        /// <summary>Password for password auth, or the passphrase of the identity file.</summary>
+        /// <summary>User name, and the password for password auth (sent to the device itself only, never to a jump host).</summary>
         public NetworkCredential Credential { get; set; }
+        /// <summary>The passphrase of the identity file: never sent anywhere, only used to open the key.</summary>
+        public string KeyPassphrase { get; set; }
         /// <summary>Password fed to `sudo -S` on stdin, never on a command line.</summary>
         public NetworkCredential SudoCredential { get; set; }
         public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(15);

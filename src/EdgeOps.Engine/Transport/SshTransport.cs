@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Diagnostics;
 using System.IO;
+using System.Linq;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
@@ -98,14 +99,17 @@ namespace EdgeOps.Transport
             if (at >= 0) { user = host.Substring(0, at); host = host.Substring(at + 1); }
             int colon = host.LastIndexOf(':');
             if (colon > 0 && int.TryParse(host.Substring(colon + 1), out var p)) { port = p; host = host.Substring(0, colon); }
-            return new EdgeDevice { ComputerName = spec, HostName = host, Port = port, UserName = user, IdentityFile = Device.IdentityFile, KnownHostsFile = Device.KnownHostsFile, KexAlgorithms = Device.KexAlgorithms };
+            return new EdgeDevice { ComputerName = spec, HostName = host, Port = port, UserName = user, IdentityFile = Device.IdentityFile, KnownHostsFile = Device.KnownHostsFile, KexAlgorithms = Device.KexAlgorithms, Ciphers = Device.Ciphers };
         }
 
         SshClient CreateClient(EdgeDevice d, string connectHost, int connectPort, string user, KnownHosts knownHosts, bool isJump,
                                string keyHost = null, int keyPort = 0)
         {
             var methods = new List<AuthenticationMethod>();
-            var passphrase = _options.Credential?.Password;
+            // the key's passphrase opens the key and nothing else; a password goes only to the device -Credential is
+            // for (not to a jump host), and only when -Credential gives one: nothing doubles as the other
+            var passphrase = _options.KeyPassphrase;
+            var password = isJump ? null : _options.Credential?.Password;
             var keyFiles = new List<string>();
             if (!string.IsNullOrEmpty(d.IdentityFile)) keyFiles.Add(d.IdentityFile);
             else
@@ -126,69 +130,126 @@ namespace EdgeOps.Transport
                 catch (SshPassPhraseNullOrEmptyException)
                 {
                     throw new EdgeOpsException("SshKeyPassphraseRequired", "AuthenticationError",
-                        $"{d.ComputerName}: identity file '{f}' is protected by a passphrase: give it as the password of -Credential.");
+                        $"{d.ComputerName}: identity file '{f}' is protected by a passphrase: give it with -KeyPassphrase (-Credential's password is for password login only).");
                 }
                 catch (SshException) when (!string.IsNullOrEmpty(passphrase))
                 {
                     throw new EdgeOpsException("SshKeyPassphraseIncorrect", "AuthenticationError",
-                        $"{d.ComputerName}: could not open identity file '{f}' with the passphrase given in -Credential: give the key's passphrase as -Credential's password.");
+                        $"{d.ComputerName}: could not open identity file '{f}' with the passphrase given in -KeyPassphrase: give the key's passphrase in -KeyPassphrase.");
                 }
             }
             if (keys.Count > 0) methods.Add(new PrivateKeyAuthenticationMethod(user, keys.ToArray()));
-            if (!string.IsNullOrEmpty(passphrase)) methods.Add(new PasswordAuthenticationMethod(user, passphrase));
+            if (!string.IsNullOrEmpty(password)) methods.Add(new PasswordAuthenticationMethod(user, password));
             if (methods.Count == 0) methods.Add(new NoneAuthenticationMethod(user));
 
             var info = new ConnectionInfo(connectHost, connectPort, user, methods.ToArray()) { Timeout = _options.ConnectTimeout };
-            if (s_fastGcm)
+            OfferAlgorithms(info, d);
+            if (s_fastGcm && string.IsNullOrWhiteSpace(d.Ciphers))
             {
                 int at = 0;
                 foreach (var c in new[] { "aes128-gcm@openssh.com", "aes256-gcm@openssh.com" })
                     if (info.Encryptions.ContainsKey(c)) info.Encryptions.SetPosition(c, at++);
             }
-            if (!string.IsNullOrWhiteSpace(d.KexAlgorithms))
-            {
-                IReadOnlyList<string> kex;
-                try { kex = KexPreference.Resolve(d.KexAlgorithms); }
-                catch (ArgumentException e)
-                {
-                    throw new EdgeOpsException("SshKexAlgorithmsInvalid", "InvalidArgument",
-                        $"{d.ComputerName}: -KexAlgorithms (inventory key 'kexAlgorithms'): {e.Message}") { Device = d.ComputerName };
-                }
-                KexPreference.Apply(info, kex);
-            }
-            var client = new SshClient(info);
             string kh = keyHost ?? connectHost; int kp = keyHost != null ? keyPort : connectPort;
+            var recorded = OfferOnlyRecordedHostKeyTypes(info, knownHosts, kh, kp);
+            var client = new SshClient(info);
+            _recordedHostKeyTypes.Add(client, recorded);
             client.HostKeyReceived += (s, e) =>
             {
                 var fp = KnownHosts.Fingerprint(e.HostKey);
-                var status = knownHosts.Check(kh, kp, e.HostKeyName, e.HostKey, out var knownFp);
-                if (!isJump) { HostKeyFingerprint = fp; HostKeyStatusAtConnect = status; }
+                var type = KnownHosts.KeyTypeOf(e.HostKey);
+                var entry = KnownHosts.HostEntryName(kh, kp);
+                var status = knownHosts.Check(kh, kp, e.HostKey, out var knownFp);
+                if (status == HostKeyStatus.Unknown && _options.AcceptNewHostKey)
+                {
+                    // -AcceptNewHostKey records a key only for a host with nothing at all recorded (OpenSSH's accept-new)
+                    if (knownHosts.AddIfUnknown(kh, kp, e.HostKey)) { SetStatus(isJump, fp, status); e.CanTrust = true; return; }
+                    status = knownHosts.Check(kh, kp, e.HostKey, out knownFp);   // recorded meanwhile by another connection
+                }
+                SetStatus(isJump, fp, status);
+                e.CanTrust = status == HostKeyStatus.Trusted;
                 switch (status)
                 {
-                    case HostKeyStatus.Trusted: e.CanTrust = true; break;
-                    case HostKeyStatus.Unknown when _options.AcceptNewHostKey:
-                        knownHosts.Add(kh, kp, e.HostKeyName, e.HostKey);
-                        e.CanTrust = true; break;
+                    case HostKeyStatus.Trusted: break;
                     case HostKeyStatus.Unknown:
-                        e.CanTrust = false;
                         _pendingError = new EdgeOpsException("SshHostKeyUnknown", "SecurityError",
-                            $"{d.ComputerName}: host key of {KnownHosts.HostEntryName(kh, kp)} is not in '{knownHosts.Path}' ({e.HostKeyName} {fp}). " +
+                            $"{d.ComputerName}: host key of {entry} is not in '{knownHosts.Path}' ({type} {fp}). " +
                             "Check the fingerprint on the device (ssh-keygen -lf /etc/ssh/ssh_host_*_key.pub), then run again with -AcceptNewHostKey to record it.");
                         break;
                     case HostKeyStatus.Changed:
-                        e.CanTrust = false;
-                        _pendingError = new EdgeOpsException("SshHostKeyChanged", "SecurityError",
-                            $"{d.ComputerName}: HOST KEY CHANGED for {KnownHosts.HostEntryName(kh, kp)}: '{knownHosts.Path}' has {knownFp}, the device now offers {e.HostKeyName} {fp}. " +
-                            $"This may be an attack. If the device was re-installed, remove the old entry (ssh-keygen -R '{KnownHosts.HostEntryName(kh, kp)}' -f '{knownHosts.Path}') and run again with -AcceptNewHostKey.");
+                        _pendingError = HostKeyChanged(d, entry, knownHosts.Path, knownFp, $"now offers {type} {fp}");
+                        break;
+                    case HostKeyStatus.CertificateAuthority:
+                        _pendingError = new EdgeOpsException("SshHostCertificateUnsupported", "SecurityError",
+                            $"{d.ComputerName}: '{knownHosts.Path}' vouches for {entry} only by a @cert-authority line, and EdgeOps does not verify host certificates; " +
+                            $"the device offered a plain key ({type} {fp}), which is not accepted in its place. Record the device's own host key instead " +
+                            $"(ssh-keyscan on a trusted network, or the .pub files from the device) in '{knownHosts.Path}'.");
                         break;
                     default:
-                        e.CanTrust = false;
                         _pendingError = new EdgeOpsException("SshHostKeyRevoked", "SecurityError",
                             $"{d.ComputerName}: host key {fp} is marked @revoked in '{knownHosts.Path}'.");
                         break;
                 }
             };
             return client;
+        }
+
+        /// <summary>
+        /// The key exchanges and ciphers the inventory asks for (default: SSH.NET's without the legacy ones). SHA-1 MACs and
+        /// ssh-rsa/ssh-dss signatures stay off too, unless the inventory names a legacy key exchange or cipher (an old device).
+        /// </summary>
+        static void OfferAlgorithms(ConnectionInfo info, EdgeDevice d)
+        {
+            IReadOnlyList<string> kex, ciphers;
+            try { kex = AlgorithmPreference.Kex.Resolve(d.KexAlgorithms); }
+            catch (ArgumentException e)
+            {
+                throw new EdgeOpsException("SshKexAlgorithmsInvalid", "InvalidArgument",
+                    $"{d.ComputerName}: -KexAlgorithms (inventory key 'kexAlgorithms'): {e.Message}") { Device = d.ComputerName };
+            }
+            try { ciphers = AlgorithmPreference.Ciphers.Resolve(d.Ciphers); }
+            catch (ArgumentException e)
+            {
+                throw new EdgeOpsException("SshCiphersInvalid", "InvalidArgument", $"{d.ComputerName}: inventory key 'ciphers': {e.Message}") { Device = d.ComputerName };
+            }
+            AlgorithmPreference.Kex.Apply(info, kex);
+            AlgorithmPreference.Ciphers.Apply(info, ciphers);
+            if (kex.Any(AlgorithmPreference.Kex.IsLegacy) || ciphers.Any(AlgorithmPreference.Ciphers.IsLegacy)) return;
+            foreach (var mac in info.HmacAlgorithms.Keys.ToList())
+                if (mac.StartsWith("hmac-sha1", StringComparison.Ordinal) || mac.StartsWith("hmac-md5", StringComparison.Ordinal) || mac.StartsWith("hmac-ripemd", StringComparison.Ordinal))
+                    info.HmacAlgorithms.Remove(mac);
+            foreach (var alg in new[] { "ssh-rsa", "ssh-dss" }) info.HostKeyAlgorithms.Remove(alg);
+        }
+
+        void SetStatus(bool isJump, string fp, HostKeyStatus status)
+        {
+            if (!isJump) { HostKeyFingerprint = fp; HostKeyStatusAtConnect = status; }
+        }
+
+        static EdgeOpsException HostKeyChanged(EdgeDevice d, string entry, string path, string known, string offered) =>
+            new EdgeOpsException("SshHostKeyChanged", "SecurityError",
+                $"{d.ComputerName}: HOST KEY CHANGED for {entry}: '{path}' has {known}, the device {offered}. " +
+                $"This may be an attack. If the device was re-installed, remove the old entry (ssh-keygen -R '{entry}' -f '{path}') and run again with -AcceptNewHostKey.")
+            { Device = d.ComputerName };
+
+        /// <summary>Host key types recorded per client (null: none, every type offered), for the error when the device offers none of them.</summary>
+        readonly System.Runtime.CompilerServices.ConditionalWeakTable<SshClient, IReadOnlyList<string>> _recordedHostKeyTypes =
+            new System.Runtime.CompilerServices.ConditionalWeakTable<SshClient, IReadOnlyList<string>>();
+
+        /// <summary>
+        /// As OpenSSH: for a host with recorded keys, offer only the host-key algorithms that can prove one of them, so a
+        /// device cannot switch to a key type nobody recorded. Host certificates are never offered (not verified).
+        /// </summary>
+        static IReadOnlyList<string> OfferOnlyRecordedHostKeyTypes(ConnectionInfo info, KnownHosts knownHosts, string host, int port)
+        {
+            foreach (var name in info.HostKeyAlgorithms.Keys.ToList())
+                if (name.IndexOf("-cert-", StringComparison.Ordinal) >= 0) info.HostKeyAlgorithms.Remove(name);
+            var recorded = knownHosts.RecordedKeyTypes(host, port);
+            if (recorded.Count == 0) return null;
+            var allowed = new HashSet<string>(recorded.SelectMany(KnownHosts.SignatureAlgorithmsFor), StringComparer.Ordinal);
+            foreach (var name in info.HostKeyAlgorithms.Keys.ToList())
+                if (!allowed.Contains(name)) info.HostKeyAlgorithms.Remove(name);
+            return recorded;
         }
 
         EdgeOpsException _pendingError;
@@ -218,6 +279,14 @@ namespace EdgeOps.Transport
             {
                 throw new EdgeOpsException("SshUnreachable", "ConnectionError",
                     $"{d.ComputerName}: cannot reach {d.HostName}:{d.Port} ({e.Message.TrimEnd('.').ToLowerInvariant()}). Check that the device is on and its sshd listens there, or correct 'host'/'port' in the inventory.", e) { Device = d.ComputerName };
+            }
+            catch (SshConnectionException e) when (_recordedHostKeyTypes.TryGetValue(client, out var recorded) && recorded != null &&
+                                                   e.Message.IndexOf("host key", StringComparison.OrdinalIgnoreCase) >= 0)
+            {
+                throw new EdgeOpsException("SshHostKeyChanged", "SecurityError",
+                    $"{d.ComputerName}: HOST KEY CHANGED for {KnownHosts.HostEntryName(d.HostName, d.Port > 0 ? d.Port : 22)}: the known_hosts file records only {string.Join(", ", recorded)} keys for it, " +
+                    $"and the device offers none of them ({e.Message.TrimEnd('.')}). This may be an attack. If the device was re-installed, remove the old entry " +
+                    "(ssh-keygen -R) and run again with -AcceptNewHostKey.", e) { Device = d.ComputerName };
             }
             catch (SshConnectionException e)
             {

@@ -197,6 +197,27 @@ sys.stdout.write('wheel=%s\n' % final)
             var present = ListDeviceWheels(ctx, dir);
             result.BytesUploaded = Upload(ctx, dir, files.Select(f => f.File).ToList(), present);
 
+            // 2b. as root: what root installs comes from a root-owned 0700 folder, copied there and re-hashed as root
+            // right before use, so the login account (which owns the wheel folder) cannot swap or add a wheel
+            string stage = asRoot ? Stage(ctx, dir, files.Select(f => f.File).ToList()) : null;
+            try
+            {
+                return InstallFiles(ctx, o, plan, profile, python, asRoot, dir, stage, present, files, result, prev, same, sw);
+            }
+            finally
+            {
+                if (stage != null)
+                    try { ctx.Transport.Run(Sh.Cmd("rm", "-rf", "--", stage), CommandOptions.Root, System.Threading.CancellationToken.None); }
+                    catch (Exception) { /* the device is gone; a root-only folder is harmless */ }
+            }
+        }
+
+        static TorchWheelResult InstallFiles(IDeviceContext ctx, TorchInstallOptions o, WheelPlan plan, DeviceProfile profile, string python,
+            bool asRoot, string dir, string stage, HashSet<string> present, List<(WheelEntry Entry, CachedWheel File)> files,
+            TorchWheelResult result, string prev, bool same, Stopwatch sw)
+        {
+            var dev = ctx.Device.ComputerName;
+            var from = (stage ?? dir).TrimEnd('/');
             // 3. rollback copies of what will be replaced
             var keep = new List<string>();
             var created = new List<string>();
@@ -205,16 +226,18 @@ sys.stdout.write('wheel=%s\n' % final)
             {
                 var have = profile.InstalledVersion(e.Package);
                 if (have == null) { fresh.Add(e.Package); continue; }
-                var copy = KeepCopy(ctx, python, dir, e.Package, have, present, out bool rebuilt);
+                var copy = KeepCopy(ctx, python, dir, stage, e.Package, have, present, out bool rebuilt);
                 if (copy != null) { keep.Add(copy); if (rebuilt) created.Add(copy); }
             }
 
-            // 4. pip, offline from the uploaded wheels unless -AllowIndex
-            var args = new List<string> { "install", "--no-cache-dir", "--find-links", dir };
-            if (!o.AllowIndex) args.Insert(1, "--no-index");
+            // 4. pip, offline unless -AllowIndex, from exactly the verified files (no --find-links: no other file in the
+            // folder can satisfy a requirement); catalog requirements were validated as plain names with versions
+            var args = new List<string> { "install", "--no-cache-dir" };
+            if (!o.AllowIndex) args.Add("--no-index");
             if (!profile.InVirtualEnv && profile.ExternallyManaged && o.BreakSystemPackages) args.Add("--break-system-packages");
             if (ctx.Force) { args.Add("--force-reinstall"); args.Add("--no-deps"); }
-            args.AddRange(files.Where(f => !plan.Supporting.Contains(f.Entry)).Select(f => dir.TrimEnd('/') + "/" + f.File.FileName));
+            args.Add("--");
+            args.AddRange(files.Select(f => from + "/" + f.File.FileName));
             args.AddRange(plan.Requirements);
             ctx.Progress("Installing " + plan.Main.FileName, "pip install", 0, 0);
             var pip = Pip(ctx, python, asRoot, args);
@@ -246,6 +269,7 @@ sys.stdout.write('wheel=%s\n' % final)
             {
                 var back = new List<string> { "install", "--no-index", "--no-cache-dir", "--force-reinstall", "--no-deps" };
                 if (!profile.InVirtualEnv && profile.ExternallyManaged && o.BreakSystemPackages) back.Add("--break-system-packages");
+                back.Add("--");
                 back.AddRange(keep);
                 var r = Pip(ctx, python, asRoot, back);
                 if (!r.Succeeded)
@@ -256,6 +280,7 @@ sys.stdout.write('wheel=%s\n' % final)
             {
                 var un = new List<string> { "uninstall", "-y" };
                 if (!profile.InVirtualEnv && profile.ExternallyManaged && o.BreakSystemPackages) un.Add("--break-system-packages");
+                un.Add("--");
                 un.AddRange(fresh);
                 Pip(ctx, python, asRoot, un);
             }
@@ -284,12 +309,42 @@ sys.stdout.write('wheel=%s\n' % final)
             return r.Stdout.Trim();
         }
 
+        /// <summary>pip from / in isolated mode (-I): no module in the login user's home or PYTHON* variable is imported, even as root.</summary>
         static CommandResult Pip(IDeviceContext ctx, string python, bool asRoot, List<string> pipArgs)
         {
-            var all = new List<string> { "PIP_DISABLE_PIP_VERSION_CHECK=1", "PIP_NO_INPUT=1", python, "-m", "pip" };
+            var all = new List<string> { "-c", InRootFolder, "sh", "env", "PIP_DISABLE_PIP_VERSION_CHECK=1", "PIP_NO_INPUT=1", python, "-I", "-m", "pip" };
             all.AddRange(pipArgs);
             ctx.Verbose($"pip {string.Join(" ", pipArgs)}{(asRoot ? " (as root)" : "")}");
-            return ctx.Transport.Run(Sh.Cmd("env", all.ToArray()), asRoot ? CommandOptions.Root : CommandOptions.Default, ctx.Cancellation);
+            return ctx.Transport.Run(Sh.Cmd("sh", all.ToArray()), asRoot ? CommandOptions.Root : CommandOptions.Default, ctx.Cancellation);
+        }
+
+        const string InRootFolder = "cd / && exec \"$@\"";
+
+        // As root: a fresh 0700 folder (mktemp -d under /var/tmp: root's own, sticky parent), each wheel copied into it
+        // from the login user's folder and hashed there; any difference refuses the install before pip runs.
+        const string StageScript = "umask 077; src=$1; shift; d=$(mktemp -d /var/tmp/edgeops-stage.XXXXXXXX) || exit 1; " +
+                                   "while [ $# -gt 1 ]; do n=$1; h=$2; shift 2; " +
+                                   "cat -- \"$src/$n\" > \"$d/$n\" || { rm -rf -- \"$d\"; exit 1; }; " +
+                                   "got=$(sha256sum -- \"$d/$n\" | cut -d' ' -f1); " +
+                                   "if [ \"$got\" != \"$h\" ]; then rm -rf -- \"$d\"; printf 'mismatch=%s %s\\n' \"$n\" \"$got\"; exit 3; fi; done; " +
+                                   "printf 'stage=%s\\n' \"$d\"";
+
+        static string Stage(IDeviceContext ctx, string dir, List<CachedWheel> files)
+        {
+            var args = new List<string> { "-c", StageScript, "sh", dir.TrimEnd('/') };
+            foreach (var f in files) { args.Add(f.FileName); args.Add(f.Sha256); }
+            var r = ctx.Transport.Run(Sh.Cmd("sh", args.ToArray()), CommandOptions.Root, ctx.Cancellation);
+            var mismatch = r.Stdout.Split('\n').FirstOrDefault(l => l.StartsWith("mismatch=", StringComparison.Ordinal));
+            if (mismatch != null)
+                throw new EdgeOpsException("WheelHashMismatch", "SecurityError",
+                    $"{ctx.Device.ComputerName}: {mismatch.Substring(9).Split(' ')[0]} in '{dir}' changed after it was uploaded and verified (sha256 now {mismatch.Split(' ').Last()}): " +
+                    "something else writes to that folder. Nothing was installed; check who can write to it.");
+            var line = r.Stdout.Split('\n').FirstOrDefault(l => l.StartsWith("stage=", StringComparison.Ordinal));
+            if (!r.Succeeded || line == null)
+                throw new EdgeOpsException("WheelStagingFailed", "InvalidResult",
+                    $"{ctx.Device.ComputerName}: could not copy the wheels into a root-only folder under /var/tmp (exit {r.ExitCode}): {Tail(r.Stderr)}");
+            ctx.Verbose($"Wheels copied to {line.Substring(6).Trim()} (root only) and verified there.");
+            return line.Substring(6).Trim();
         }
 
         /// <summary>Imports the package in a fresh interpreter (from /, so no folder shadows it).</summary>
@@ -322,7 +377,7 @@ sys.stdout.write('wheel=%s\n' % final)
                     $"{dev}: {plan.Main.FileName} needs the system libraries {string.Join(", ", missing)}, which are not installed. " +
                     (packages.Count > 0 ? $"Install {string.Join(" ", packages)} (add -InstallSystemPackages to do it with apt-get)." : "Install them with the device's package manager."));
             if (!ctx.ShouldProcess(string.Join(" ", packages), "Install system packages with apt-get")) return;
-            var args = new List<string> { "DEBIAN_FRONTEND=noninteractive", "apt-get", "install", "-y", "-q", "--no-install-recommends" };
+            var args = new List<string> { "DEBIAN_FRONTEND=noninteractive", "apt-get", "install", "-y", "-q", "--no-install-recommends", "--" };
             args.AddRange(packages);
             var r = ctx.Transport.Run(Sh.Cmd("env", args.ToArray()), CommandOptions.Root, ctx.Cancellation);
             if (!r.Succeeded)
@@ -405,16 +460,19 @@ sys.stdout.write('wheel=%s\n' % final)
 
         /// <summary>A wheel of the installed version kept on the device for a rollback: one already in the device's
         /// wheel folder, else rebuilt from the installed files (rebuilt = true, deleted after a good install).</summary>
-        static string KeepCopy(IDeviceContext ctx, string python, string dir, string package, string version, HashSet<string> present, out bool rebuilt)
+        static string KeepCopy(IDeviceContext ctx, string python, string dir, string stage, string package, string version, HashSet<string> present, out bool rebuilt)
         {
             rebuilt = false;
-            foreach (var name in present.OrderBy(n => n, StringComparer.Ordinal))
+            // as root, a wheel in the login user's folder is never trusted by its name: rebuilt by root, kept in the stage
+            if (stage == null)
+                foreach (var name in present.OrderBy(n => n, StringComparer.Ordinal))
                 if (WheelName.TryParse(name, out var w) && w.Package == WheelName.Normalize(package) && SameVersion(w.Version, version))
                 {
                     ctx.Verbose($"Rollback copy of {package} {version}: {name} (already on the device).");
                     return dir.TrimEnd('/') + "/" + name;
                 }
-            var r = ctx.Transport.Run(Sh.Cmd(python, "-c", KeepCopyScript, package, dir.TrimEnd('/') + "/rollback"), CommandOptions.Default, ctx.Cancellation);
+            var r = ctx.Transport.Run(Sh.Cmd("sh", "-c", InRootFolder, "sh", python, "-I", "-c", KeepCopyScript, package, (stage ?? dir).TrimEnd('/') + "/rollback"),
+                                      stage != null ? CommandOptions.Root : CommandOptions.Default, ctx.Cancellation);
             var line = r.Stdout.Split('\n').FirstOrDefault(l => l.StartsWith("wheel=", StringComparison.Ordinal));
             if (!r.Succeeded || line == null)
             {

@@ -48,6 +48,39 @@ namespace EdgeOps.Wheels
 
         public string FileName => File.Substring(File.LastIndexOf('/') + 1);
 
+        // Fields that reach apt-get and pip as arguments (as root): only plain names, never options or URLs.
+        static readonly System.Text.RegularExpressions.Regex s_debianPackage =
+            new System.Text.RegularExpressions.Regex(@"^[a-z0-9][a-z0-9+.-]+(:[a-z0-9-]+)?$");
+        static readonly System.Text.RegularExpressions.Regex s_library = new System.Text.RegularExpressions.Regex(@"^[A-Za-z0-9_][A-Za-z0-9_.+-]*$");
+        const string VersionClause = @"\s*(~=|===|==|!=|<=|>=|<|>)\s*[A-Za-z0-9.*+!_-]+\s*";
+        static readonly System.Text.RegularExpressions.Regex s_requirement =
+            new System.Text.RegularExpressions.Regex(@"^[A-Za-z0-9][A-Za-z0-9._-]*(" + VersionClause + "(," + VersionClause + ")*)?$");
+
+        /// <summary>
+        /// What is wrong with a field that would reach apt-get or pip as an argument, or null: systemPackages must be
+        /// Debian package names (a name like -oDpkg::Pre-Invoke::=... would be an apt option run as root), systemLibraries
+        /// file names, requires plain "name" or "name&lt;op&gt;version" (no option like --find-links=..., no "name @ URL").
+        /// </summary>
+        public string UnsafeField()
+        {
+            foreach (var p in SystemPackages)
+                if (!s_debianPackage.IsMatch(p))
+                    return $"systemPackages entry '{p}' of '{File}' is not a Debian package name (lowercase letters, digits, '+', '-', '.'; starting with a letter or digit).";
+            foreach (var l in SystemLibraries)
+                if (!s_library.IsMatch(l))
+                    return $"systemLibraries entry '{l}' of '{File}' is not a library file name such as libopenblas.so.0.";
+            foreach (var r in Requires)
+            {
+                if (r.TrimStart().StartsWith("-", StringComparison.Ordinal))
+                    return $"requires entry '{r}' of '{File}' is a pip option, not a requirement; options are refused.";
+                if (r.IndexOf('@') >= 0 || r.IndexOf("://", StringComparison.Ordinal) >= 0)
+                    return $"requires entry '{r}' of '{File}' names a URL; only 'name' or 'name<op>version' (numpy<2) is accepted, so every wheel comes from the catalog.";
+                if (!s_requirement.IsMatch(r.Trim()))
+                    return $"requires entry '{r}' of '{File}' is not 'name' or 'name<op>version' (numpy<2, typing-extensions>=4.8).";
+            }
+            return null;
+        }
+
         /// <summary>Human summary of the constraints for messages ("L4T 32.7.*, CUDA 10.2, devices jetson-nano").</summary>
         public string ConstraintText()
         {
@@ -139,6 +172,8 @@ namespace EdgeOps.Wheels
             if (e.Tags.Count == 0) e.Tags = name.Tags.ToList();
             if (e.Sha256 != null && !System.Text.RegularExpressions.Regex.IsMatch(e.Sha256, "^[0-9a-f]{64}$"))
                 throw Invalid(where, at, $"the sha256 of '{e.File}' is not 64 hex digits.");
+            var bad = e.UnsafeField();
+            if (bad != null) throw Invalid(where, at, bad);
             return e;
         }
 

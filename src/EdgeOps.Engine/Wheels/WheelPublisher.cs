@@ -111,9 +111,10 @@ namespace EdgeOps.Wheels
                 Torch = Empty(c?.Torch) ?? (name.Package != "torch" ? TorchFromRequires(info.RequiresDist) : null),
                 Published = DateTimeOffset.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture),
             };
-            foreach (var r in entry.Requires)
-                if (WheelSelector.SplitRequirement(r).Name == null)
-                    throw new EdgeOpsException("WheelRequirementInvalid", "InvalidArgument", $"'{r}' is not a requirement like 'numpy<2' (-Requires).");
+            var unsafeField = entry.UnsafeField();
+            if (unsafeField != null)
+                throw new EdgeOpsException("WheelRequirementInvalid", "InvalidArgument",
+                    $"{unsafeField} Give -Requires, -SystemPackages and -SystemLibraries as plain names.");
 
             var before = ReadCatalog(store, catalogKey, ct);
             var old = before.Wheels.FirstOrDefault(w => w.File == fileName);

@@ -1,6 +1,8 @@
 using System;
 using System.Collections.Generic;
+using System.IO;
 using System.Linq;
+using System.Text;
 using System.Threading;
 using EdgeOps.Storage;
 
@@ -26,6 +28,7 @@ namespace EdgeOps.Wheels
         /// <summary>-Source: a folder, URL, s3:// or Azure location; its catalog.yaml is used when present.</summary>
         public static WheelSource FromSource(string source, StorageOptions options, CancellationToken ct, Action<string> log)
         {
+            CheckTransport(source, options, "-Source");
             var store = ObjectStores.Open(source, options);
             try
             {
@@ -33,9 +36,12 @@ namespace EdgeOps.Wheels
                 if (store.Stat(WheelCatalog.DefaultName, ct) != null)
                 {
                     log?.Invoke($"Using the catalog {store.Location}{WheelCatalog.DefaultName}.");
-                    src.LoadCatalog(WheelCatalog.DefaultName, ct);
+                    src.LoadCatalog(WheelCatalog.DefaultName, options, ct);
                     return src;
                 }
+                if (!string.IsNullOrEmpty(options?.CatalogSha256))
+                    throw new EdgeOpsException("WheelCatalogNotFound", "ObjectNotFound",
+                        $"-CatalogSha256 was given, but {store.Location} has no {WheelCatalog.DefaultName} to check it against: wheels found by listing have no hash to anchor.");
                 var entries = new List<WheelEntry>();
                 foreach (var o in store.List("", ct))
                 {
@@ -54,6 +60,7 @@ namespace EdgeOps.Wheels
         /// <summary>-Catalog: the location of a catalog file; the wheels are in its folder.</summary>
         public static WheelSource FromCatalog(string catalogLocation, StorageOptions options, CancellationToken ct)
         {
+            CheckTransport(catalogLocation, options, "-Catalog");
             var (folder, name) = SplitLast(catalogLocation);
             var store = ObjectStores.Open(folder, options);
             try
@@ -62,18 +69,51 @@ namespace EdgeOps.Wheels
                 if (store.Stat(name, ct) == null)
                     throw new EdgeOpsException("WheelCatalogNotFound", "ObjectNotFound",
                         $"The catalog '{name}' was not found in {store.Location}. Check -Catalog, or publish a wheel there first with Publish-TorchWheel.");
-                src.LoadCatalog(name, ct);
+                src.LoadCatalog(name, options, ct);
                 return src;
             }
             catch { store.Dispose(); throw; }
         }
 
-        void LoadCatalog(string key, CancellationToken ct)
+        static void CheckTransport(string location, StorageOptions options, string parameter)
+        {
+            bool allow = options?.AllowInsecureHttp == true;
+            InsecureHttp.Check(location, allow, parameter, "the wheels and catalog on their way, and so the code installed on the devices");
+            InsecureHttp.Check(options?.Endpoint, allow, "-Endpoint", "the wheels and catalog on their way, and so the code installed on the devices");
+        }
+
+        /// <summary>
+        /// Reads and parses the catalog. With -CatalogSha256 the catalog's bytes must hash to it, and then every wheel must
+        /// carry a sha256: the one pinned value anchors every file installed.
+        /// </summary>
+        void LoadCatalog(string key, StorageOptions options, CancellationToken ct)
         {
             CatalogKey = key;
             Folder = StorageKey.Parent(key);
             Where = Store.Location + key;
-            Entries = WheelCatalog.Parse(StorageTransfer.ReadText(Store, key, ct), Where).Wheels;
+            byte[] bytes;
+            using (var ms = new MemoryStream())
+            {
+                StorageTransfer.Download(Store, key, ms, 0, -1, null, ct);
+                bytes = ms.ToArray();
+            }
+            var pin = options?.CatalogSha256?.Trim().ToLowerInvariant();
+            if (!string.IsNullOrEmpty(pin))
+            {
+                string actual;
+                using (var sha = System.Security.Cryptography.SHA256.Create()) actual = StorageTransfer.Hex(sha.ComputeHash(bytes));
+                if (actual != pin)
+                    throw new EdgeOpsException("WheelCatalogHashMismatch", "SecurityError",
+                        $"The catalog {HttpStore.Redact(Where)} has sha256 {actual}, not the {pin} given with -CatalogSha256: it was changed (or -CatalogSha256 is from another catalog). Nothing was installed.");
+            }
+            Entries = WheelCatalog.Parse(new UTF8Encoding(false).GetString(bytes), Where).Wheels;
+            if (!string.IsNullOrEmpty(pin))
+            {
+                var unpinned = Entries.FirstOrDefault(e => string.IsNullOrEmpty(e.Sha256));
+                if (unpinned != null)
+                    throw new EdgeOpsException("WheelCatalogInvalid", "InvalidData",
+                        $"The catalog {HttpStore.Redact(Where)} is pinned with -CatalogSha256, but '{unpinned.File}' has no sha256 in it, so nothing would anchor that file. Publish it again with Publish-TorchWheel.");
+            }
         }
 
         /// <summary>Splits the last path segment off a location, keeping a URL's query (SAS token) on the folder part.</summary>

@@ -145,25 +145,30 @@ public class HostKeyAndAuthTests
     }
 
     [FleetFact]
-    public void A_passphrase_key_needs_the_passphrase_in_Credential()
+    public void A_passphrase_key_needs_the_passphrase_in_KeyPassphrase()
     {
         var fleet = _f.Fleet;
         var inv = fleet.WriteInventory(fleet.TempFile("inv.yaml"), new[] { fleet.Devices[0] }, identityFile: fleet.KeyPath("ed25519-passphrase"));
         using var ps = new PowerShellSession();
-        ps.Set("good", FleetTestKit.Credential("pi", fleet.KeyPassphrase));
-        ps.Set("bad", FleetTestKit.Credential("pi", "wrong passphrase"));
+        ps.Set("good", FleetTestKit.Secure(fleet.KeyPassphrase));
+        ps.Set("bad", FleetTestKit.Secure("wrong passphrase"));
+        ps.Set("asPassword", FleetTestKit.Credential("pi", fleet.KeyPassphrase));
 
         var none = ps.Run("Get-EdgeDevice -Inventory $args[0] | Test-EdgeDevice", inv);
         Assert.Equal("SshKeyPassphraseRequired", Assert.Single(none.Errors).Id());
-        Assert.Contains("-Credential", none.Errors[0].ToString());
+        Assert.Contains("-KeyPassphrase", none.Errors[0].ToString());
 
-        var bad = ps.Run("Get-EdgeDevice -Inventory $args[0] | Test-EdgeDevice -Credential $bad", inv);
+        // -Credential's password is a login password, never a key passphrase
+        var asPassword = ps.Run("Get-EdgeDevice -Inventory $args[0] | Test-EdgeDevice -Credential $asPassword", inv);
+        Assert.Equal("SshKeyPassphraseRequired", Assert.Single(asPassword.Errors).Id());
+
+        var bad = ps.Run("Get-EdgeDevice -Inventory $args[0] | Test-EdgeDevice -KeyPassphrase $bad", inv);
         var e = Assert.Single(bad.Errors);
         Assert.Equal("SshKeyPassphraseIncorrect", e.Id());
         Assert.Contains(fleet.Devices[0].Name, e.ToString());
         Assert.DoesNotContain("wrong passphrase", bad.AllText);
 
-        var good = ps.Run("Get-EdgeDevice -Inventory $args[0] | Test-EdgeDevice -Credential $good", inv);
+        var good = ps.Run("Get-EdgeDevice -Inventory $args[0] | Test-EdgeDevice -KeyPassphrase $good", inv);
         Assert.Empty(good.Errors);
         Assert.Equal("True", Assert.Single(good.Output).P("Authenticated"));
     }

@@ -18,14 +18,16 @@ namespace EdgeOps.Tests.Storage
         readonly ConcurrentDictionary<string, long> _cuts = new();
         public string Root { get; }
         public int Port { get; }
-        public string BaseUrl => $"http://127.0.0.1:{Port}/";
+        public string BaseUrl => $"http://{(_bind.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? "[" + _bind + "]" : _bind.ToString())}:{Port}/";
+        readonly IPAddress _bind;
         public ConcurrentQueue<(string Method, string Path, string? Range, long BytesSent)> Requests { get; } = new();
         public bool IgnoreRange { get; set; }
 
-        public RangeHttpServer(string root)
+        public RangeHttpServer(string root, IPAddress? bind = null)
         {
+            _bind = bind ?? IPAddress.Loopback;
             Root = root;
-            _listener = new TcpListener(IPAddress.Loopback, 0);
+            _listener = new TcpListener(_bind, 0);
             _listener.Start();
             Port = ((IPEndPoint)_listener.LocalEndpoint).Port;
             _loop = Task.Run(AcceptLoop);

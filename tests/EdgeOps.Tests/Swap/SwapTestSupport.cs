@@ -103,7 +103,8 @@ namespace EdgeOps.Tests.Swap
 
         public ScratchDisk(string fsType = "ext4", int sizeMiB = 1024, string mountName = "mnt")
         {
-            Root = Path.Combine("/tmp", "edgeops-swap-" + Guid.NewGuid().ToString("n")[..10]);
+            // under a root-owned 0755 folder: swap files are refused below folders others can write (/tmp)
+            Root = Path.Combine("/var/lib/edgeops-swap-tests", "edgeops-swap-" + Guid.NewGuid().ToString("n")[..10]);
             Mount = Path.Combine(Root, mountName);
             Etc = Path.Combine(Root, "etc");
             Directory.CreateDirectory(Mount);
