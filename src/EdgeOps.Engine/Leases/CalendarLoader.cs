@@ -67,7 +67,7 @@ namespace EdgeOps.Leases
                     text = await Http.GetTextAsync(http, feed, "the iCalendar feed", ct).ConfigureAwait(false);
                 if (!LooksLikeICalendar(text))
                     throw new EdgeOpsException("CalendarNotICalendar", "InvalidData",
-                        $"-Calendar '{EdgeOps.Storage.HttpStore.Redact(calendar)}' did not return an iCalendar feed (no BEGIN:VCALENDAR). For a Blazar endpoint give -AuthUrl and -Credential too.");
+                        $"-Calendar '{EdgeOps.Storage.HttpStore.Redact(calendar)}' did not return an iCalendar feed (no BEGIN:VCALENDAR): check the URL. For a Blazar endpoint give -AuthUrl and -Credential too.");
                 options.Verbose?.Invoke($"Read {text.Length} characters of iCalendar from {EdgeOps.Storage.HttpStore.Redact(calendar)}.");
                 // the source shown in every message and result: never the feed's token (query string or user info)
                 return ICalendarReader.Parse(text, EdgeOps.Storage.HttpStore.Redact(calendar), options.FloatingZone, options.ExpandFrom, options.ExpandTo);

@@ -75,7 +75,7 @@ namespace EdgeOps.Leases
             using (var req = new HttpRequestMessage(HttpMethod.Get, url))
             using (var resp = await SendAsync(http, req, what, ct, HttpCompletionOption.ResponseHeadersRead).ConfigureAwait(false))
             {
-                string TooBig() => $"{what} at {Display(url)} is larger than {MaxBodyBytes >> 20} MiB: refused (a calendar that size is not a calendar).";
+                string TooBig() => $"{what} at {Display(url)} is larger than {MaxBodyBytes >> 20} MiB: refused (a calendar that size is not a calendar): check the URL, or save the feed trimmed to the weeks you need and give that file.";
                 if (resp.Content.Headers.ContentLength > MaxBodyBytes)
                     throw new EdgeOpsException("CalendarTooLarge", "LimitsExceeded", TooBig());
                 var buffer = new System.IO.MemoryStream();

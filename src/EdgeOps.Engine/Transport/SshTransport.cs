@@ -187,7 +187,7 @@ namespace EdgeOps.Transport
                         break;
                     default:
                         _pendingError = new EdgeOpsException("SshHostKeyRevoked", "SecurityError",
-                            $"{d.ComputerName}: host key {fp} is marked @revoked in '{knownHosts.Path}'.");
+                            $"{d.ComputerName}: host key {fp} is marked @revoked in '{knownHosts.Path}': do not connect; check the device, and re-install its host keys if it was compromised.");
                         break;
                 }
             };
