@@ -76,7 +76,7 @@ namespace EdgeOps.Leases
                 throw new EdgeOpsException("CalendarNotFound", "ObjectNotFound",
                     $"-Calendar '{EdgeOps.Storage.HttpStore.Redact(calendar)}': no such file. Give an .ics or .csv file, an iCalendar URL, or a Blazar endpoint URL with -AuthUrl.");
             if (new FileInfo(calendar).Length > Http.MaxBodyBytes)
-                throw new EdgeOpsException("CalendarTooLarge", "LimitsExceeded", $"-Calendar '{EdgeOps.Storage.HttpStore.Redact(calendar)}' is larger than {Http.MaxBodyBytes >> 20} MiB: refused.");
+                throw new EdgeOpsException("CalendarTooLarge", "LimitsExceeded", $"-Calendar '{EdgeOps.Storage.HttpStore.Redact(calendar)}' is larger than {Http.MaxBodyBytes >> 20} MiB: refused. Give a smaller calendar file (only the weeks you search).");
             var content = File.ReadAllText(calendar, Encoding.UTF8);
             if (LooksLikeICalendar(content))
             {
