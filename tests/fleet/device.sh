@@ -172,7 +172,7 @@ UsePAM no
 PasswordAuthentication yes
 KbdInteractiveAuthentication no
 PubkeyAuthentication yes
-AuthorizedKeysFile .ssh/authorized_keys
+AuthorizedKeysFile $S%h/.ssh/authorized_keys
 StrictModes no
 PermitRootLogin no
 UseDNS no
