@@ -63,7 +63,9 @@ create() {
   rootl=$(losetup --find --show --offset $((139264 * 512)) "$img")
   echo "$card" > "$H/loop"; echo "$bootl" > "$H/bootloop"; echo "$rootl" > "$H/rootloop"
   mkfs.vfat -F 32 -n BOOT "$bootl" >/dev/null
-  mkfs.ext4 -q -F -L rootfs -E nodiscard,lazy_itable_init=1,lazy_journal_init=1 "$rootl"
+  # 4 KiB blocks on the emulated devices, as on a real card's root (mke2fs picks 1 KiB for a partition this small, where a
+  # swap file's extents are not page-aligned and the kernel uses fewer pages than the file has)
+  mkfs.ext4 -q -F -L rootfs ${DEV_TREE:+-b 4096} -E nodiscard,lazy_itable_init=1,lazy_journal_init=1 "$rootl"
   mount "$rootl" "$R"
   mkdir -p "$R/boot/firmware"
 
