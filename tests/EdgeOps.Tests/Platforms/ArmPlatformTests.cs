@@ -204,8 +204,6 @@ namespace EdgeOps.Tests.Platforms
             {
                 d.ExecOk($"chown -R 1000:1000 {onDevice}");
                 var pip = d.ExecOk($"su pi -c 'cd /tmp && python3 -m pip download --no-index --no-deps --find-links {onDevice} -d {onDevice}/chosen torch==2.1.0 >/dev/null && ls {onDevice}/chosen'").Trim();
-                var tags = d.ExecOk("su pi -c 'python3 -m pip debug --verbose 2>/dev/null'");
-                Assert.Contains(expectedTag.Split('.')[^1], tags);
                 Assert.Equal($"torch-2.1.0-{expectedTag}.whl", pip);
 
                 var r = ps.Run("Get-EdgeDevice -Inventory $args[0] -Name $args[1] | Install-TorchWheel -Source $args[2] -VirtualEnv '~/torch env' -CreateVirtualEnv -SudoCredential $sudo",
