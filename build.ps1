@@ -37,6 +37,9 @@ Copy-Item -Path ./out/module/EdgeOps/* -Destination $target -Recurse
 foreach ($rid in 'linux-x64', 'linux-arm64') {
     dotnet publish src/EdgeOps.Runner/EdgeOps.Runner.csproj -c Release -r $rid -o (Join-Path $target "runners/$rid") -nologo
     if ($LASTEXITCODE) { throw "publishing the $rid benchmark runner failed ($LASTEXITCODE)" }
+    # Only what runs on a $rid device: the program and its Linux libraries (no Windows DLLs of ONNX Runtime's package).
+    $stray = Get-ChildItem (Join-Path $target "runners/$rid") -File | Where-Object { $_.Name -ne 'edgeops-runner' -and $_.Extension -ne '.so' }
+    if ($stray) { throw "the $rid runner folder holds files that do not run on the device: $($stray.Name -join ', ')" }
 }
 if (Get-ChildItem $target -Recurse -Filter System.Management.Automation.dll) { throw 'System.Management.Automation.dll must not ship' }
 Test-ModuleManifest (Join-Path $target EdgeOps.psd1) | Out-Null

@@ -23,7 +23,7 @@ namespace EdgeOps
         public string KexAlgorithms { get; set; }
         /// <summary>Ciphers to offer, in ssh_config's Ciphers syntax; empty = SSH.NET's without the legacy CBC/3DES ones.</summary>
         public string Ciphers { get; set; }
-        /// <summary>raspberrypi4, raspberrypi5, jetson-nano or generic.</summary>
+        /// <summary>One of <see cref="Fleet.DeviceKinds.Known"/> (raspberrypi4, jetson-orin, ... or generic).</summary>
         public string Kind { get; set; } = "generic";
         /// <summary>Comma-separated tags (flat, so Export-Csv gives one clean column).</summary>
         public string Tags { get; set; } = "";
@@ -32,6 +32,8 @@ namespace EdgeOps
         // Live facts, filled by -Probe.
         public bool Probed { get; set; }
         public string Model { get; set; }
+        /// <summary>The kind the board's device-tree model names (<see cref="Fleet.DeviceKinds.FromModel"/>); null when it has none.</summary>
+        public string DetectedKind { get; set; }
         public string Architecture { get; set; }
         public long MemoryBytes { get; set; }
         public long SwapBytes { get; set; }

@@ -1,7 +1,13 @@
 # PID 1 of a simulated device (runs inside it, with the host's python3): reaps orphans, and keeps the
 # swap lines of the device's private /proc/meminfo (a bind-mounted file) in step with the swap areas
 # enabled from inside the device (swap is kernel-global; areas of other devices are not counted).
-import os, signal, time
+# Argument (emulated ARM devices): the device's root, which it chroots into once started.
+import os, signal, sys, time
+
+if len(sys.argv) > 1:
+    # an emulated device: sshd was started outside; from here on this process (and nsenter -r) is in its root
+    os.chroot(sys.argv[1])
+    os.chdir("/")
 
 signal.signal(signal.SIGTERM, lambda *a: os._exit(0))
 

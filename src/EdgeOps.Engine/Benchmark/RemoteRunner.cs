@@ -15,7 +15,8 @@ namespace EdgeOps.Benchmark
     /// </summary>
     public static class RemoteRunner
     {
-        const string ProbeScript = "uname -m; printf '%s\\n' \"$HOME\"";
+        // Machine, home, and the userland's word size: a 32-bit Raspberry Pi OS on a 64-bit kernel says aarch64.
+        const string ProbeScript = "uname -m; printf '%s\\n' \"$HOME\"; getconf LONG_BIT 2>/dev/null || echo 64";
         const string HasRunnerScript = "test -x {0}/edgeops-runner && test -f {0}/.complete";
         const string PrepareScript = "mkdir -p {0} && rm -rf {1} && mkdir -p {1}";
         const string SealScript = "chmod 755 {0}/edgeops-runner && : > {0}/.complete && " +
@@ -78,11 +79,14 @@ namespace EdgeOps.Benchmark
             var lines = probe.Stdout.Split('\n').Select(l => l.Trim()).ToArray();
             var arch = lines.ElementAtOrDefault(0) ?? "";
             var home = lines.ElementAtOrDefault(1) ?? "";
-            var rid = RunnerPackage.RidForMachine(arch);
+            var bits = lines.ElementAtOrDefault(2) ?? "64";
+            var rid = bits == "32" ? null : RunnerPackage.RidForMachine(arch);
             if (rid == null)
                 throw new EdgeOpsException("RunnerUnsupportedArchitecture", "NotImplemented",
-                    $"{dev}: no benchmark runner for architecture '{arch}'. Invoke-EdgeBenchmark runs models on 64-bit Linux devices " +
-                    $"({string.Join(", ", RunnerPackage.SupportedRids)}); install a 64-bit OS on {dev}.");
+                    $"{dev}: no benchmark runner for its {(bits == "32" ? "32-bit " : "")}'{arch}' userland: ONNX Runtime publishes no Linux library for it, " +
+                    $"so Invoke-EdgeBenchmark measures on 64-bit Linux devices only ({string.Join(", ", RunnerPackage.SupportedRids)}). " +
+                    $"Install a 64-bit OS on {dev} (64-bit Raspberry Pi OS runs on a Raspberry Pi 3, 4, 5 and Zero 2), " +
+                    "or measure the model on this machine: Invoke-EdgeBenchmark without devices.") { Device = dev };
             var baseDir = string.IsNullOrEmpty(runnerDirectory) ? (home.StartsWith("/", StringComparison.Ordinal) ? home.TrimEnd('/') + "/.cache/edgeops" : null) : runnerDirectory.TrimEnd('/');
             if (string.IsNullOrEmpty(baseDir) || !baseDir.StartsWith("/", StringComparison.Ordinal))
                 throw new EdgeOpsException("RunnerDirectoryInvalid", "InvalidArgument",

@@ -36,15 +36,35 @@ namespace EdgeOps.Benchmark
         static readonly Dictionary<string, RunnerPackage> s_cache = new Dictionary<string, RunnerPackage>();
         static readonly object s_lock = new object();
 
-        /// <summary>`uname -m` to the runtime identifier of the runner, or null when no runner exists for it.</summary>
+        /// <summary>
+        /// `uname -m` to the runtime identifier of the runner, or null when no runner exists for it. armv7l, armv6l and
+        /// armv8l (a 32-bit userland on a 64-bit CPU) have none: ONNX Runtime publishes no 32-bit ARM Linux library.
+        /// </summary>
         public static string RidForMachine(string unameM)
         {
             switch ((unameM ?? "").Trim())
             {
                 case "x86_64": case "amd64": return "linux-x64";
-                case "aarch64": case "arm64": case "armv8l": return "linux-arm64";
+                case "aarch64": case "arm64": return "linux-arm64";
                 default: return null;
             }
+        }
+
+        /// <summary>ELF e_machine of the files that run on a platform's devices.</summary>
+        static int MachineOf(string rid) => rid == "linux-arm64" ? 0xB7 : 0x3E;
+
+        /// <summary>The ELF e_machine of a file, or -1 when it is not a 64-bit little-endian ELF file.</summary>
+        internal static int ElfMachine(string path)
+        {
+            var b = new byte[20];
+            using (var f = File.OpenRead(path))
+            {
+                int n = 0, r;
+                while (n < b.Length && (r = f.Read(b, n, b.Length - n)) > 0) n += r;
+                if (n < b.Length) return -1;
+            }
+            if (b[0] != 0x7F || b[1] != (byte)'E' || b[2] != (byte)'L' || b[3] != (byte)'F' || b[4] != 2 || b[5] != 1) return -1;
+            return b[18] | (b[19] << 8);
         }
 
         /// <summary>The runner for a platform; publishes it from source the first time when no packaged one exists.</summary>
@@ -68,13 +88,20 @@ namespace EdgeOps.Benchmark
             return string.Equals(Path.GetFileName(dir), "Dependencies", StringComparison.OrdinalIgnoreCase) ? Path.GetDirectoryName(dir) : dir;
         }
 
-        static RunnerPackage FromDirectory(string rid, string dir)
+        /// <summary>The runner in a folder (a module's runners/&lt;rid&gt;/, a publish output), or null when it has none.</summary>
+        internal static RunnerPackage FromDirectory(string rid, string dir)
         {
-            if (!File.Exists(Path.Combine(dir, ExecutableName))) return null;
-            // The executable and the Linux shared libraries; nothing else of the publish folder is needed on a device.
+            var exe = Path.Combine(dir, ExecutableName);
+            if (!File.Exists(exe)) return null;
+            int machine = MachineOf(rid);
+            if (ElfMachine(exe) != machine)
+                throw new EdgeOpsException("RunnerInvalid", "InvalidData",
+                    $"{exe} is not a {rid} program: replace the module's runners/{rid} folder (build.ps1 publishes it) or remove it to publish from source.");
+            // Only what runs on the device: the program and the shared libraries built for its platform (a publish
+            // folder may hold other platforms' files, such as ONNX Runtime's Windows DLLs).
             var files = System.IO.Directory.GetFiles(dir)
                 .Select(Path.GetFileName)
-                .Where(f => f == ExecutableName || f.EndsWith(".so", StringComparison.Ordinal))
+                .Where(f => f == ExecutableName || (f.EndsWith(".so", StringComparison.Ordinal) && ElfMachine(Path.Combine(dir, f)) == machine))
                 .OrderBy(f => f, StringComparer.Ordinal).ToList();
             using (var sha = SHA256.Create())
             {

@@ -49,6 +49,9 @@ namespace EdgeOps.Fleet
             d.PythonVersion = Get("python");
             d.L4TVersion = ParseL4T(Get("l4t"));
             d.Model = Get("model") ?? (d.L4TVersion != null ? "NVIDIA Jetson (L4T " + d.L4TVersion + ")" : null);
+            // The board says what it is; an inventory that left the kind out (generic) takes it, one that names a kind keeps it.
+            d.DetectedKind = DeviceKinds.FromModel(Get("model"));
+            if (d.DetectedKind != null && (string.IsNullOrEmpty(d.Kind) || d.Kind == DeviceKinds.Generic)) d.Kind = d.DetectedKind;
         }
 
         /// <summary>"# R32 (release), REVISION: 7.1, GCID: ..." becomes "32.7.1".</summary>

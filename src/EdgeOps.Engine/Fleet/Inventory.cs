@@ -42,7 +42,6 @@ namespace EdgeOps.Fleet
     {
         static readonly string[] s_known =
             { "name", "host", "port", "user", "identityFile", "proxyJump", "sudo", "knownHostsFile", "kexAlgorithms", "ciphers", "kind", "tags", "transport", "vars" };
-        static readonly string[] s_kinds = { "raspberrypi4", "raspberrypi5", "jetson-nano", "generic" };
         static readonly string[] s_sudo = { "none", "nopasswd", "password" };
 
         public sealed class Entry
@@ -129,7 +128,7 @@ namespace EdgeOps.Fleet
                             if (!s_sudo.Contains(v)) throw new InventoryException(full, line, $"'sudo' must be one of {string.Join(", ", s_sudo)}, not '{v}'.");
                             d.SudoMode = v; break;
                         case "kind":
-                            if (!s_kinds.Contains(v)) throw new InventoryException(full, line, $"'kind' must be one of {string.Join(", ", s_kinds)}, not '{v}'.");
+                            if (!DeviceKinds.IsKnown(v)) throw new InventoryException(full, line, $"'kind' must be one of {string.Join(", ", DeviceKinds.Known)}, not '{v}'.");
                             d.Kind = v; break;
                         case "tags": d.Tags = v; break;
                         case "transport": break;

@@ -317,7 +317,7 @@ namespace EdgeOps.Leases
             if (num.Length > 0) Bad();
             if (neg) Bad();
             return ((int)days, TimeSpan.FromSeconds(secs));
-            void Bad() => throw new EdgeOpsException("InvalidICalendar", "InvalidData", $"{ctx}: DURATION '{value}' is not a positive iCalendar duration of at most {MaxDurationDays} days (e.g. PT1H55M). Correct that line of the calendar.\");
+            void Bad() => throw new EdgeOpsException("InvalidICalendar", "InvalidData", $"{ctx}: DURATION '{value}' is not a positive iCalendar duration of at most {MaxDurationDays} days (e.g. PT1H55M). Correct that line of the calendar.");
         }
 
         // ---------------- recurrence ----------------

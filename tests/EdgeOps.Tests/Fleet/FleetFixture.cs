@@ -15,6 +15,12 @@ public class FleetFixture : IDisposable
         _fleet = new Lazy<SimulatedFleet>(() => SimulatedFleet.Start(count, cardBytes), LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
+    /// <summary>A fleet of the given kinds (<see cref="SimulatedKinds"/>), one device each, in that order.</summary>
+    protected FleetFixture(IReadOnlyList<string> kinds, long cardBytes = 512L << 20)
+    {
+        _fleet = new Lazy<SimulatedFleet>(() => SimulatedFleet.Start(kinds, cardBytes), LazyThreadSafetyMode.ExecutionAndPublication);
+    }
+
     public SimulatedFleet Fleet => _fleet.Value;
 
     public void Dispose()

@@ -15,13 +15,23 @@ namespace EdgeOps.Tests.Fleet;
 /// device 2: Jetson Nano (4 GB, L4T 32.7.1), NOPASSWD sudo; further devices repeat the pattern.
 /// Dispose tears everything down; Start first removes what a crashed run left behind.
 /// The work is done by tests/fleet/device.sh (also usable by hand).
+/// <para>
+/// A fleet of given kinds: <c>SimulatedFleet.Start(new[] { SimulatedKinds.Pi4Arm64, SimulatedKinds.Pi3Armhf })</c>
+/// (or <see cref="FleetFixture"/>'s kinds constructor). The plain kinds (raspberrypi4, raspberrypi5, jetson-nano)
+/// run this machine's own userland (x86_64); the boards' own platforms, <see cref="SimulatedKinds.Pi4Arm64"/>
+/// (aarch64, 64-bit Raspberry Pi OS-like), <see cref="SimulatedKinds.Pi3Armhf"/> (armv7l, 32-bit Raspberry Pi OS-like)
+/// and <see cref="SimulatedKinds.JetsonNanoArm64"/> (aarch64, L4T files and nvzramconfig), run an arm64 or armhf
+/// Debian tree under qemu-user-static (tests/fleet/tree.sh builds the trees once per machine, cached by package
+/// list; tests/setup/platforms.sh installs and registers qemu). Commands there are emulated: 10-50x slower.
+/// Device i has password sudo when i % 3 == 1, whatever the kinds.
+/// </para>
 /// </summary>
 public sealed class SimulatedFleet : IDisposable
 {
     /// <summary>Where fleets live: BaseDir/f&lt;X&gt;/ for the fleet on 127.0.X.*, BaseDir/f&lt;X&gt;.owner its lock.</summary>
     public const string BaseDir = "/var/tmp/edgeops-fleet";
 
-    static readonly string[] s_kinds = { "raspberrypi4", "raspberrypi5", "jetson-nano" };
+    static readonly string[] s_defaultKinds = { "raspberrypi4", "raspberrypi5", "jetson-nano" };
     static readonly string[] s_keyKinds = { "ed25519", "ed25519-passphrase", "ecdsa", "rsa" };
     static readonly object s_allocLock = new();
 
@@ -86,6 +96,14 @@ public sealed class SimulatedFleet : IDisposable
     public static SimulatedFleet Start(int count = 3, long cardBytes = 512L << 20)
     {
         if (count < 1 || count > 250) throw new ArgumentOutOfRangeException(nameof(count), "1 to 250 devices.");
+        return Start(Enumerable.Range(0, count).Select(i => s_defaultKinds[i % s_defaultKinds.Length]).ToArray(), cardBytes);
+    }
+
+    /// <summary>A fleet with one device per entry of <paramref name="kinds"/> (see <see cref="SimulatedKinds"/>), in that order.</summary>
+    public static SimulatedFleet Start(IReadOnlyList<string> kinds, long cardBytes = 512L << 20)
+    {
+        if (kinds == null || kinds.Count < 1 || kinds.Count > 250) throw new ArgumentOutOfRangeException(nameof(kinds), "1 to 250 devices.");
+        foreach (var k in kinds) SimulatedKinds.Parse(k);   // unknown kinds fail before anything is made
         if (cardBytes < (128L << 20)) throw new ArgumentOutOfRangeException(nameof(cardBytes), "at least 128 MiB (64 MiB boot + root).");
         if (!FleetRequirements.IsRoot)
             throw new InvalidOperationException("The simulated fleet needs root (loop devices, mounts, namespaces, sshd). Run the tests as root.");
@@ -96,7 +114,7 @@ public sealed class SimulatedFleet : IDisposable
         fleet.Phase("cleanup+allocate");
         try
         {
-            fleet.Boot(count, cardBytes);
+            fleet.Boot(kinds, cardBytes);
         }
         catch
         {
@@ -232,8 +250,13 @@ public sealed class SimulatedFleet : IDisposable
 
     // ---------- boot ----------
 
-    void Boot(int count, long cardBytes)
+    void Boot(IReadOnlyList<string> kinds, long cardBytes)
     {
+        int count = kinds.Count;
+        // The root trees of the emulated kinds (cached on this machine; built the first time, a few minutes each).
+        var trees = kinds.Select(k => SimulatedKinds.Parse(k).treeArch).OfType<string>().Distinct()
+            .AsParallel().Select(a => (a, dir: SimulatedKinds.EnsureTree(a))).ToDictionary(t => t.a, t => t.dir);
+        if (trees.Count > 0) Phase("trees");
         Directory.CreateDirectory(Path.Combine(TempDir, "keys"));
         // client keys are made while the cards are; pi's authorized_keys is written when both are done
         var keyTasks = s_keyKinds.Select(k => Task.Run(() => MakeKey(k))).ToArray();
@@ -243,10 +266,11 @@ public sealed class SimulatedFleet : IDisposable
 
         for (int i = 0; i < count; i++)
         {
-            var kind = s_kinds[i % s_kinds.Length];
-            var shortKind = kind == "jetson-nano" ? "jetson" : kind.Replace("raspberry", "");
-            _devices.Add(new SimulatedDevice(this, i, $"{shortKind}-{i:D2}", $"127.0.{Subnet}.{i + 1}", Port, kind,
-                i % 3 == 1 ? "password" : "nopasswd", Path.Combine(TempDir, $"d{i:D2}")));
+            var (kind, arch) = SimulatedKinds.Parse(kinds[i]);
+            var shortKind = SimulatedDevice.ShortName(kind);
+            var name = arch == null ? $"{shortKind}-{i:D2}" : $"{shortKind}-{arch}-{i:D2}";
+            _devices.Add(new SimulatedDevice(this, i, name, $"127.0.{Subnet}.{i + 1}", Port, kind,
+                i % 3 == 1 ? "password" : "nopasswd", Path.Combine(TempDir, $"d{i:D2}"), kinds[i], arch == null ? null : trees[arch]));
         }
         var errors = new System.Collections.Concurrent.ConcurrentBag<Exception>();
         Parallel.ForEach(_devices, new ParallelOptions { MaxDegreeOfParallelism = Math.Min(count, 16) }, d =>
@@ -320,7 +344,7 @@ public sealed class SimulatedFleet : IDisposable
             sb.Append($"    host: {Y(d.Address)}\n");
             sb.Append($"    kind: {d.Kind}\n");
             sb.Append($"    sudo: {d.SudoMode}\n");
-            sb.Append($"    tags: [sim, {d.ShortKind}]\n");
+            sb.Append(d.Emulated ? $"    tags: [sim, {d.ShortKind}, {d.TreeArch}]\n" : $"    tags: [sim, {d.ShortKind}]\n");
             if (extra != null) foreach (var (k, v) in extra(d)) sb.Append($"    {k}: {Y(v)}\n");
         }
         File.WriteAllText(path, sb.ToString());
@@ -350,18 +374,31 @@ public sealed class SimulatedDevice
 {
     readonly SimulatedFleet _fleet;
 
-    internal SimulatedDevice(SimulatedFleet fleet, int index, string name, string address, int port, string kind, string sudoMode, string dir)
+    internal SimulatedDevice(SimulatedFleet fleet, int index, string name, string address, int port, string kind, string sudoMode, string dir,
+                             string simulatedKind, string? tree)
     {
         _fleet = fleet; Index = index; Name = name; Address = address; Port = port; Kind = kind; SudoMode = sudoMode; Dir = dir;
+        SimulatedKind = simulatedKind; Tree = tree; TreeArch = SimulatedKinds.Parse(simulatedKind).treeArch;
     }
+
+    internal static string ShortName(string kind) => kind.StartsWith("jetson-", StringComparison.Ordinal) ? "jetson" : kind.Replace("raspberry", "");
 
     public int Index { get; }
     public string Name { get; }
     public string Address { get; }
     public int Port { get; }
-    /// <summary>raspberrypi4, raspberrypi5 or jetson-nano (the inventory's kind).</summary>
+    /// <summary>raspberrypi3, raspberrypi4, raspberrypi5 or jetson-nano (the inventory's kind).</summary>
     public string Kind { get; }
-    public string ShortKind => Kind == "jetson-nano" ? "jetson" : Kind.Replace("raspberry", "");
+    public string ShortKind => ShortName(Kind);
+    /// <summary>What the fleet was asked for (<see cref="SimulatedKinds"/>): the kind, and for the boards' own platforms the tree's architecture.</summary>
+    public string SimulatedKind { get; }
+    /// <summary>arm64 or armhf for an emulated device (its userland is that Debian tree under qemu-user-static); null: this machine's.</summary>
+    public string? TreeArch { get; }
+    /// <summary>The root tree whose /usr the device runs (read-only, shared by the devices of that architecture); null: this machine's.</summary>
+    public string? Tree { get; }
+    public bool Emulated => TreeArch != null;
+    /// <summary>What `uname -m` says on the device: aarch64, armv7l, or this machine's (x86_64).</summary>
+    public string Architecture => TreeArch switch { "arm64" => "aarch64", "armhf" => "armv7l", _ => System.Runtime.InteropServices.RuntimeInformation.OSArchitecture == System.Runtime.InteropServices.Architecture.Arm64 ? "aarch64" : "x86_64" };
     /// <summary>nopasswd or password.</summary>
     public string SudoMode { get; }
     /// <summary>The device's folder on the host: card.img, root/ (the card's root, mounted), host/ (meminfo, firmware, logs).</summary>
@@ -380,6 +417,7 @@ public sealed class SimulatedDevice
 
     public string Model => Kind switch
     {
+        "raspberrypi3" => "Raspberry Pi 3 Model B Rev 1.2",
         "raspberrypi4" => "Raspberry Pi 4 Model B Rev 1.4",
         "raspberrypi5" => "Raspberry Pi 5 Model B Rev 1.0",
         _ => "NVIDIA Jetson Nano Developer Kit",
@@ -388,6 +426,7 @@ public sealed class SimulatedDevice
     /// <summary>MemTotal of the device's /proc/meminfo, in bytes.</summary>
     public long MemTotalBytes => Kind switch
     {
+        "raspberrypi3" => 944268L * 1024,
         "raspberrypi4" => 3885396L * 1024,
         "raspberrypi5" => 8245168L * 1024,
         _ => 4051032L * 1024,
@@ -411,6 +450,7 @@ public sealed class SimulatedDevice
             ["DEV_KIND"] = Kind, ["DEV_SUDO"] = SudoMode, ["DEV_SIZE"] = cardBytes.ToString(CultureInfo.InvariantCulture),
             ["DEV_PWHASH"] = passwordHash, ["DEV_AUTHKEYS"] = authorizedKeys, ["DEV_DATA_MB"] = "4",
         };
+        if (Tree != null) env["DEV_TREE"] = Tree;
         HostProcess.Run("/bin/bash", new[] { SimulatedFleet.DeviceScript, "create", Dir }, env: env, timeout: TimeSpan.FromSeconds(120))
             .EnsureOk($"creating simulated device {Name}");
         LoopDevice = File.ReadAllText(Path.Combine(Dir, "host", "loop")).Trim();
@@ -468,7 +508,8 @@ public sealed class SimulatedDevice
     /// <summary>Starts sshd in the device again (same host keys unless <see cref="RegenerateHostKeys"/> ran) and waits for its port.</summary>
     public void StartSshd()
     {
-        ExecOk("/usr/sbin/sshd -f /etc/ssh/sshd_config_edgeops -E /var/log/sshd.log");
+        // sshd is this machine's program (an emulated device's runs outside its root, with ChrootDirectory): device.sh knows where
+        HostProcess.Run("/bin/bash", new[] { SimulatedFleet.DeviceScript, "sshd", Dir }).EnsureOk($"starting sshd on {Name}");
         var deadline = DateTime.UtcNow.AddSeconds(10);
         while (!PortOpen())
         {
