@@ -35,6 +35,9 @@ namespace EdgeOps.Fleet
         static readonly string[] s_kinds = { "raspberrypi4", "raspberrypi5", "jetson-nano", "generic" };
         static readonly string[] s_sudo = { "none", "nopasswd", "password" };
 
+        /// <summary>The device kinds an inventory's 'kind' takes (tab completion of -Kind).</summary>
+        public static IReadOnlyList<string> Kinds => s_kinds;
+
         public sealed class Entry
         {
             public EdgeDevice Device { get; set; }
