@@ -21,7 +21,7 @@ $config = New-PesterConfiguration
 $config.Run.Path = $PSScriptRoot
 $config.Run.PassThru = $true
 $config.Output.Verbosity = 'Detailed'
-if ($FullNameFilter) { $config.Filter.FullName = $FullNameFilter }
+if ($FullNameFilter) { $config.Filter.FullName = @($FullNameFilter -split ',') }   # one comma-separated argument from test.sh
 if ($ResultsFile) { $config.TestResult.Enabled = $true; $config.TestResult.OutputFormat = 'NUnitXml'; $config.TestResult.OutputPath = $ResultsFile }
 $result = Invoke-Pester -Configuration $config
 # A container that fails outside its tests (BeforeAll, a parse error) counts as a failure too.
