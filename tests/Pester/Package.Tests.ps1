@@ -20,8 +20,9 @@ BeforeAll {
     New-Item -ItemType Directory -Path $temp | Out-Null
 
     # Runs a script in a fresh pwsh (this pwsh's own build) whose home and module path are in $temp.
-    function Invoke-FreshPwsh([string] $Script, [hashtable] $Environment = @{}) {
+    function Invoke-FreshPwsh([string] $Script, [string] $WorkingDirectory, [hashtable] $Environment = @{}) {
         $psi = [Diagnostics.ProcessStartInfo]::new($dotnet)
+        $psi.WorkingDirectory = $WorkingDirectory
         foreach ($a in $pwshDll, '-NoProfile', '-NonInteractive', '-Command', $Script) { $psi.ArgumentList.Add($a) }
         $psi.Environment['HOME'] = Join-Path $temp home
         foreach ($x in 'XDG_DATA_HOME', 'XDG_CONFIG_HOME', 'XDG_CACHE_HOME') { $psi.Environment.Remove($x) | Out-Null }
@@ -59,26 +60,26 @@ Describe './build.ps1 -Package' {
 Describe 'Install-PSResource from a local folder repository' -Skip:(-not $fleetAvailable) {
     BeforeAll {
         $fleet = Start-TestFleet -Count 1
-        $repo = Join-Path $temp 'local repo'
-        New-Item -ItemType Directory -Path $repo | Out-Null
-        Copy-Item $nupkg $repo
-        $result = Invoke-FreshPwsh -Environment @{ EDGEOPS_REPO = $repo; EDGEOPS_INVENTORY = $fleet.Inventory } -Script @'
-$ErrorActionPreference = 'Stop'
-Register-PSResourceRepository -Name EdgeOpsLocal -Uri $env:EDGEOPS_REPO -Trusted
-Install-PSResource -Name EdgeOps -Repository EdgeOpsLocal -Scope CurrentUser -TrustRepository
-Import-Module EdgeOps
+        # README's install steps, verbatim, in a folder whose out/ holds the package
+        $readme = Get-Content (Join-Path $root README.md) -Raw
+        $install = [regex]::Match($readme, '(?s)With your own pwsh.*?```powershell\r?\n(.*?)```').Groups[1].Value
+        $work = Join-Path $temp 'work'
+        New-Item -ItemType Directory -Path (Join-Path $work out) | Out-Null
+        Copy-Item $nupkg (Join-Path $work out)
+        $result = Invoke-FreshPwsh -WorkingDirectory $work -Environment @{ EDGEOPS_INVENTORY = $fleet.Inventory } -Script ("`$ErrorActionPreference = 'Stop'`n" + $install + @'
 $m = Get-Module EdgeOps
 "module|$($m.Version)|$($m.ModuleBase)"
 Get-EdgeDevice -Inventory $env:EDGEOPS_INVENTORY | Test-EdgeDevice | ForEach-Object { "test|$($_.ComputerName)|$($_.Authenticated)|$($_.Cipher)" }
 Get-EdgeDevice -Inventory $env:EDGEOPS_INVENTORY | Invoke-EdgeCommand -Command 'cat /etc/hostname' | ForEach-Object { "cmd|$($_.ComputerName)|$($_.Stdout.Trim())" }
 # the package's own runner (runners/linux-x64), copied to the device: the bundled FP32 and INT8 samples
 Get-EdgeDevice -Inventory $env:EDGEOPS_INVENTORY | Invoke-EdgeBenchmark -Runs 20 -WarmupRuns 2 | ForEach-Object { "bench|$($_.ComputerName)|$($_.Precision)|$($_.Runs)|$([int]($_.MedianMs -gt 0))" }
-'@
+'@)
         $lines = $result.Output -split "`n" | ForEach-Object Trim
     }
     AfterAll { Stop-TestFleet $fleet }
 
-    It 'installs into the temp home, not the machine module path' {
+    It "README's install steps install into the (temp) home, not the machine module path" {
+        $install | Should -Match 'Install-PSResource'
         $result.ExitCode | Should -Be 0 -Because $result.Errors
         $module = $lines | Where-Object { $_ -like 'module|*' }
         $module | Should -HaveCount 1

@@ -11,9 +11,9 @@ BeforeDiscovery {
     $blocks = foreach ($m in [regex]::Matches($readme, '(?ms)^[ \t]*```(\w+)[ \t]*\r?\n(.*?)^[ \t]*```')) {
         @{ Language = $m.Groups[1].Value; Code = $m.Groups[2].Value; Line = ($readme.Substring(0, $m.Index) -split "`n").Count }
     }
-    # inline code that runs EdgeOps cmdlets (Quick start's steps, the Install section)
+    # inline commands with arguments (Quick start's steps, the Install section)
     $inline = foreach ($m in [regex]::Matches(($readme -replace '(?ms)```.*?```', ''), '`([^`\r\n]*\b(?:Get|Test|Invoke|New|Remove|Install|Publish|Backup|Restore|Export|Import)-[A-Za-z]+\b[^`\r\n]*)`')) {
-        if ($m.Groups[1].Value -notmatch '<\w+>') { @{ Code = $m.Groups[1].Value } }   # not syntax with <placeholders>
+        if ($m.Groups[1].Value -match '\s' -and $m.Groups[1].Value -notmatch '<\w+>') { @{ Code = $m.Groups[1].Value } }   # not syntax with <placeholders>
     }
     $scripts = @(Get-ChildItem (Join-Path $root examples) -Recurse -Filter *.ps1 | ForEach-Object { @{ Name = $_.Name; Path = $_.FullName } }) +
                @(@{ Name = 'build.ps1'; Path = (Join-Path $root build.ps1) })

@@ -93,7 +93,10 @@ function Write-TestInventory {
     function Y([string] $s) { "'" + $s.Replace("'", "''") + "'" }
     $lines = @('defaults:', '  user: pi', "  port: $($Fleet.Port)", "  identityFile: $(Y $Fleet.IdentityFile)", "  knownHostsFile: $(Y $KnownHostsFile)", 'devices:')
     foreach ($d in $Fleet.Devices) {
-        $lines += "  - { name: $(Y $d.Name), host: $(Y $d.Address), kind: $($d.Kind), sudo: $($d.Sudo), tags: [sim, $($d.Kind)] }"
+        # tags as help examples use them: lab on all, the short kind (pi4, pi5, jetson), new on the first
+        $short = $d.Name.Split('-')[0]
+        $tags = @('sim', 'lab', $short) + @(if ($d -eq $Fleet.Devices[0]) { 'new' })
+        $lines += "  - { name: $(Y $d.Name), host: $(Y $d.Address), kind: $($d.Kind), sudo: $($d.Sudo), tags: [$($tags -join ', ')] }"
     }
     Set-Content -Path $Path -Value $lines
     $Path
