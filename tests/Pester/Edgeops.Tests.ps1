@@ -1,21 +1,12 @@
 # ./edgeops: real pwsh 7.6.10 (the repo's .NET tool) with the built module imported; the sample benchmark is the
 # default job; -Command and -File; exit codes. Each case is a new process, as a user runs it.
 BeforeAll {
+    Import-Module (Join-Path $PSScriptRoot TestKit.psm1) -Force
     $edgeops = [IO.Path]::GetFullPath((Join-Path $PSScriptRoot ../../edgeops))
     $dir = Join-Path ([IO.Path]::GetTempPath()) "edgeops cli '$(New-Guid)'"
     New-Item -ItemType Directory -Path $dir | Out-Null
-    function Invoke-Edgeops([string[]] $Arguments, [hashtable] $Environment = @{}) {
-        $psi = [Diagnostics.ProcessStartInfo]::new($edgeops)
-        foreach ($a in $Arguments) { $psi.ArgumentList.Add($a) }
-        $psi.WorkingDirectory = $dir
-        $psi.Environment['NO_COLOR'] = '1'
-        foreach ($k in $Environment.Keys) { $psi.Environment[$k] = $Environment[$k] }
-        $psi.RedirectStandardOutput = $true; $psi.RedirectStandardError = $true
-        $p = [Diagnostics.Process]::Start($psi)
-        $out = $p.StandardOutput.ReadToEndAsync(); $err = $p.StandardError.ReadToEndAsync()
-        $p.WaitForExit()
-        [pscustomobject]@{ ExitCode = $p.ExitCode; Output = $out.Result; Errors = $err.Result
-            Lines = @($out.Result -split "`n" | ForEach-Object TrimEnd | Where-Object { $_ }) }
+    function Invoke-Edgeops([string[]] $Arguments) {
+        Invoke-Process -File $edgeops -Arguments $Arguments -WorkingDirectory $dir -Environment @{ NO_COLOR = '1' }
     }
 }
 

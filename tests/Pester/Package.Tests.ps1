@@ -2,10 +2,10 @@
 # layout; a fresh pwsh installs it from a local folder repository with PSResourceGet and runs it against a
 # simulated device. HOME, XDG folders and PSModulePath point into a temp folder, so neither the machine's module
 # path nor its PSResourceGet repository list is touched.
-BeforeDiscovery { Import-Module (Join-Path $PSScriptRoot TestFleet.psm1) -Force; $fleetAvailable = Test-FleetAvailable }
+BeforeDiscovery { Import-Module (Join-Path $PSScriptRoot TestKit.psm1) -Force; $fleetAvailable = Test-FleetAvailable }
 
 BeforeAll {
-    Import-Module (Join-Path $PSScriptRoot TestFleet.psm1) -Force
+    Import-Module (Join-Path $PSScriptRoot TestKit.psm1) -Force
     $root = [IO.Path]::GetFullPath((Join-Path $PSScriptRoot ../..))
     $version = (Import-PowerShellDataFile (Join-Path $root EdgeOps.psd1)).ModuleVersion
     $nupkg = Join-Path $root "out/EdgeOps.$version.nupkg"
@@ -21,18 +21,10 @@ BeforeAll {
 
     # Runs a script in a fresh pwsh (this pwsh's own build) whose home and module path are in $temp.
     function Invoke-FreshPwsh([string] $Script, [string] $WorkingDirectory, [hashtable] $Environment = @{}) {
-        $psi = [Diagnostics.ProcessStartInfo]::new($dotnet)
-        $psi.WorkingDirectory = $WorkingDirectory
-        foreach ($a in $pwshDll, '-NoProfile', '-NonInteractive', '-Command', $Script) { $psi.ArgumentList.Add($a) }
-        $psi.Environment['HOME'] = Join-Path $temp home
-        foreach ($x in 'XDG_DATA_HOME', 'XDG_CONFIG_HOME', 'XDG_CACHE_HOME') { $psi.Environment.Remove($x) | Out-Null }
-        $psi.Environment['PSModulePath'] = Join-Path $temp 'machine modules'   # stands in for the machine's path: stays empty
-        foreach ($k in $Environment.Keys) { $psi.Environment[$k] = $Environment[$k] }
-        $psi.RedirectStandardOutput = $true; $psi.RedirectStandardError = $true
-        $p = [Diagnostics.Process]::Start($psi)
-        $out = $p.StandardOutput.ReadToEndAsync(); $err = $p.StandardError.ReadToEndAsync()
-        $p.WaitForExit()
-        [pscustomobject]@{ ExitCode = $p.ExitCode; Output = $out.Result; Errors = $err.Result }
+        $vars = @{ HOME = (Join-Path $temp home); XDG_DATA_HOME = $null; XDG_CONFIG_HOME = $null; XDG_CACHE_HOME = $null
+            PSModulePath = (Join-Path $temp 'machine modules') }   # stands in for the machine's path: stays empty
+        foreach ($k in $Environment.Keys) { $vars[$k] = $Environment[$k] }
+        Invoke-Process -File $dotnet -Arguments $pwshDll, '-NoProfile', '-NonInteractive', '-Command', $Script -WorkingDirectory $WorkingDirectory -Environment $vars
     }
 }
 
@@ -74,7 +66,7 @@ Get-EdgeDevice -Inventory $env:EDGEOPS_INVENTORY | Invoke-EdgeCommand -Command '
 # the package's own runner (runners/linux-x64), copied to the device: the bundled FP32 and INT8 samples
 Get-EdgeDevice -Inventory $env:EDGEOPS_INVENTORY | Invoke-EdgeBenchmark -Runs 20 -WarmupRuns 2 | ForEach-Object { "bench|$($_.ComputerName)|$($_.Precision)|$($_.Runs)|$([int]($_.MedianMs -gt 0))" }
 '@)
-        $lines = $result.Output -split "`n" | ForEach-Object Trim
+        $lines = $result.Lines | ForEach-Object Trim
     }
     AfterAll { Stop-TestFleet $fleet }
 

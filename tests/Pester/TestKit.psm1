@@ -1,4 +1,4 @@
-# A simulated fleet for the Pester tests: real sshd devices made by tests/fleet/device.sh, allocated with the
+# What the Pester tests share: Invoke-Process (a program, its output and exit code), and a simulated fleet: real sshd devices made by tests/fleet/device.sh, allocated with the
 # same 127.0.X.* lock files as tests/EdgeOps.Tests/Fleet/SimulatedFleet.cs (so both kinds of test run side by
 # side, and either one's stale-run cleanup removes the other's leftovers only once their owner process is gone).
 Set-StrictMode -Version Latest
@@ -12,18 +12,27 @@ function Test-FleetAvailable {
     (& id -u) -eq '0' -and (Test-Path /usr/sbin/sshd)
 }
 
-function Invoke-Native([string] $File, [string[]] $Arguments, [hashtable] $Environment = @{}, [string] $Stdin) {
+function Invoke-Process {
+    <# Runs a program (no shell) and returns ExitCode, Output, Errors and Lines (non-empty output lines). #>
+    param([string] $File, [string[]] $Arguments, [string] $WorkingDirectory, [hashtable] $Environment = @{}, [string] $Stdin)
     $psi = [Diagnostics.ProcessStartInfo]::new($File)
     foreach ($a in $Arguments) { $psi.ArgumentList.Add($a) }
-    foreach ($k in $Environment.Keys) { $psi.Environment[$k] = [string]$Environment[$k] }
+    if ($WorkingDirectory) { $psi.WorkingDirectory = $WorkingDirectory }
+    foreach ($k in $Environment.Keys) { if ($null -eq $Environment[$k]) { $psi.Environment.Remove($k) | Out-Null } else { $psi.Environment[$k] = [string]$Environment[$k] } }
     $psi.RedirectStandardOutput = $true; $psi.RedirectStandardError = $true; $psi.RedirectStandardInput = $true
     $p = [Diagnostics.Process]::Start($psi)
     if ($Stdin) { $p.StandardInput.Write($Stdin) }
     $p.StandardInput.Close()
     $out = $p.StandardOutput.ReadToEndAsync(); $err = $p.StandardError.ReadToEndAsync()
     $p.WaitForExit()
-    if ($p.ExitCode -ne 0) { throw "$File $($Arguments -join ' ') failed ($($p.ExitCode)): $($err.Result)$($out.Result)" }
-    $out.Result
+    [pscustomobject]@{ ExitCode = $p.ExitCode; Output = $out.Result; Errors = $err.Result
+        Lines = @($out.Result -split "`n" | ForEach-Object TrimEnd | Where-Object { $_ }) }
+}
+
+function Invoke-Native([string] $File, [string[]] $Arguments, [hashtable] $Environment = @{}, [string] $Stdin) {
+    $r = Invoke-Process -File $File -Arguments $Arguments -Environment $Environment -Stdin $Stdin
+    if ($r.ExitCode -ne 0) { throw "$File $($Arguments -join ' ') failed ($($r.ExitCode)): $($r.Errors)$($r.Output)" }
+    $r.Output
 }
 
 function Get-StartTicks([int] $ProcessId) {
@@ -112,4 +121,4 @@ function Stop-TestFleet {
     if (-not (Test-Path $Fleet.Dir)) { Remove-Item -LiteralPath $Fleet.Owner -Force -ErrorAction SilentlyContinue }
 }
 
-Export-ModuleMember -Function Start-TestFleet, Stop-TestFleet, Write-TestInventory, Test-FleetAvailable
+Export-ModuleMember -Function Invoke-Process, Start-TestFleet, Stop-TestFleet, Write-TestInventory, Test-FleetAvailable
