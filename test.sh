@@ -3,9 +3,9 @@
 #   xunit (tests/EdgeOps.Tests): the engine and the fleet internals, hosting PowerShell 7.6 (Microsoft.PowerShell.SDK);
 #   Pester 6.2.0 (tests/Pester) in real pwsh 7.6.10 (`dotnet pwsh`): the module's contract as users see it.
 # Needs root for the simulated fleet (sshd in mount namespaces, loop devices); `.ci/run` installs the rest.
-#   ./test.sh --filter "FullyQualifiedName~Swap"    extra arguments go to `dotnet test`
+#   ./test.sh --filter "FullyQualifiedName~Swap"    extra arguments go to `dotnet test`; a --filter alone runs xunit only
+#   ./test.sh --pester-filter '*completion*'        Pester tests whose full name is like the pattern (alone: Pester only)
 #   ./test.sh --xunit-only | --pester-only          one part
-#   ./test.sh --pester-filter '*completion*'        Pester tests whose full name is like the pattern
 set -uo pipefail
 cd "$(dirname "$0")"
 results=$(mktemp -d)
@@ -16,10 +16,14 @@ while [ $# -gt 0 ]; do
     --xunit-only) pester=0 ;;
     --pester-only) xunit=0 ;;
     --pester-filter) pester_filter+=("$2"); shift ;;
+    --filter|--filter=*) xunit_filter=1; args+=("$1") ;;
     *) args+=("$1") ;;
   esac
   shift
 done
+# a filter for one part alone means a focused run of that part
+if [ -n "${xunit_filter:-}" ] && [ ${#pester_filter[@]} -eq 0 ]; then pester=0; fi
+if [ -z "${xunit_filter:-}" ] && [ ${#pester_filter[@]} -gt 0 ]; then xunit=0; fi
 dotnet tool restore >/dev/null || { echo "dotnet tool restore failed (the pwsh tool, .config/dotnet-tools.json)"; exit 2; }
 rc=0
 if [ $xunit = 1 ]; then
@@ -31,7 +35,7 @@ else
 fi
 if [ $pester = 1 ]; then
   pargs=(-CountsFile "$results/pester.counts" -ResultsFile "$results/pester.xml")
-  [ ${#pester_filter[@]} -gt 0 ] && pargs+=(-FullNameFilter "${pester_filter[@]}")
+  if [ ${#pester_filter[@]} -gt 0 ]; then pargs+=(-FullNameFilter "$(IFS=,; echo "${pester_filter[*]}")"); fi
   dotnet pwsh -NoProfile -NonInteractive -File tests/Pester/Run.ps1 "${pargs[@]}" || rc=1
 fi
 trx=$(find "$results" -name '*.trx' | head -n1)
