@@ -9,15 +9,16 @@ BeforeAll {
     $root = [IO.Path]::GetFullPath((Join-Path $PSScriptRoot ../..))
     $version = (Import-PowerShellDataFile (Join-Path $root EdgeOps.psd1)).ModuleVersion
     $nupkg = Join-Path $root "out/EdgeOps.$version.nupkg"
-    # this pwsh: the .NET tool's pwsh.dll, run by the same dotnet
-    $dotnet = (Get-Process -Id $PID).Path
-    $pwshDll = Join-Path $PSHOME pwsh.dll
-    & $dotnet $pwshDll -NoProfile -NonInteractive -File (Join-Path $root build.ps1) -Package -SkipTests *> (Join-Path ([IO.Path]::GetTempPath()) "edgeops-package-build.log")
-    $buildExit = $LASTEXITCODE
     function Get-MachineEdgeOps { @($env:PSModulePath -split [IO.Path]::PathSeparator | ForEach-Object { Join-Path $_ EdgeOps } | Where-Object { Test-Path $_ } | Get-ChildItem -Recurse -File | ForEach-Object { "$($_.FullName) $($_.Length) $($_.LastWriteTimeUtc.Ticks)" }) }
     $machineBefore = Get-MachineEdgeOps
     $temp = Join-Path ([IO.Path]::GetTempPath()) "edgeops package 'test' $(New-Guid)"
     New-Item -ItemType Directory -Path $temp | Out-Null
+    # this pwsh: the .NET tool's pwsh.dll, run by the same dotnet
+    $dotnet = (Get-Process -Id $PID).Path
+    $pwshDll = Join-Path $PSHOME pwsh.dll
+    $buildLog = Join-Path $temp build.log
+    & $dotnet $pwshDll -NoProfile -NonInteractive -File (Join-Path $root build.ps1) -Package -SkipTests *> $buildLog
+    $buildExit = $LASTEXITCODE
 
     # Runs a script in a fresh pwsh (this pwsh's own build) whose home and module path are in $temp.
     function Invoke-FreshPwsh([string] $Script, [string] $WorkingDirectory, [hashtable] $Environment = @{}) {
@@ -32,7 +33,7 @@ AfterAll { Remove-Item -LiteralPath $temp -Recurse -Force -ErrorAction SilentlyC
 
 Describe './build.ps1 -Package' {
     It 'writes out/EdgeOps.<version>.nupkg with the module folder at the package root' {
-        $buildExit | Should -Be 0
+        $buildExit | Should -Be 0 -Because ((Get-Content $buildLog -Tail 30) -join "`n")
         $nupkg | Should -Exist
         Add-Type -AssemblyName System.IO.Compression.FileSystem
         $zip = [IO.Compression.ZipFile]::OpenRead($nupkg)
