@@ -1,18 +1,21 @@
 #Requires -Version 7.2
 <#
 .SYNOPSIS
-    Builds, tests and packages EdgeOps into out/EdgeOps/<version>/ (for pwsh users).
+    Builds, tests and packages EdgeOps into out/EdgeOps/<version>/ (for pwsh users); -Package also writes
+    out/EdgeOps.<version>.nupkg, the module as the PowerShell Gallery serves it (Install-PSResource installs it).
+    Runs in the repo's own pwsh: `dotnet tool restore`, then `dotnet pwsh ./build.ps1`.
 .EXAMPLE
-    ./build.ps1                 # build, test, package
+    dotnet pwsh ./build.ps1                 # build, test, lay out the module folder
 .EXAMPLE
-    ./build.ps1 -SkipTests      # build and package only
+    dotnet pwsh ./build.ps1 -Package -SkipTests     # build and package (out/EdgeOps.<version>.nupkg)
 .EXAMPLE
-    ./build.ps1 -Install        # also copy the package into your user module path
+    dotnet pwsh ./build.ps1 -Install        # also copy the module folder into your user module path
 #>
 [CmdletBinding()]
 param(
     [ValidateSet('Debug', 'Release')] [string] $Configuration = 'Release',
     [switch] $SkipTests,
+    [switch] $Package,
     [switch] $Install
 )
 $ErrorActionPreference = 'Stop'
@@ -43,7 +46,21 @@ foreach ($rid in 'linux-x64', 'linux-arm64') {
 }
 if (Get-ChildItem $target -Recurse -Filter System.Management.Automation.dll) { throw 'System.Management.Automation.dll must not ship' }
 Test-ModuleManifest (Join-Path $target EdgeOps.psd1) | Out-Null
-Write-Host "Packaged EdgeOps $version in $target"
+Write-Host "Laid out EdgeOps $version in $target"
+
+if ($Package) {
+    # The gallery's layout (the module folder at the package root, with the nuspec PSResourceGet makes from the manifest).
+    $nupkg = Join-Path $PSScriptRoot "out/EdgeOps.$version.nupkg"
+    if (Test-Path $nupkg) { Remove-Item $nupkg -Force }
+    $staging = Join-Path $PSScriptRoot "out/package/EdgeOps"   # Compress-PSResource names the package after the folder
+    if (Test-Path $staging) { Remove-Item $staging -Recurse -Force }
+    New-Item -ItemType Directory -Path $staging -Force | Out-Null
+    Copy-Item -Path "$target/*" -Destination $staging -Recurse
+    Compress-PSResource -Path $staging -DestinationPath (Join-Path $PSScriptRoot out)
+    Remove-Item (Split-Path $staging) -Recurse -Force
+    if (-not (Test-Path $nupkg)) { throw "Compress-PSResource did not write $nupkg" }
+    Write-Host "Packaged EdgeOps $version as $nupkg"
+}
 
 if ($Install) {
     $userModules = ($env:PSModulePath -split [IO.Path]::PathSeparator)[0]

@@ -3,8 +3,8 @@
 Benchmark models on every device (FP32 against INT8, against the edge budget) and keep the numbers.
 
 .DESCRIPTION
-Needs pwsh for Export-Csv (the project's host has only the core cmdlets: there, use
-Export-EdgeBenchmarkReport, which the host has). Without -Model the bundled sample models (random weights) are used.
+Runs under any pwsh 7.2+ with EdgeOps installed, or ./edgeops -File (the repo's pwsh 7.6.10 .NET tool).
+Without -Model the bundled sample models (random weights) are used.
 
 .EXAMPLE
 pwsh -File examples/benchmark-to-csv.ps1 -Inventory ./fleet.yaml -Model ./sample-mobilenet.onnx, ./sample-mobilenet.int8.onnx -Csv ./bench.csv

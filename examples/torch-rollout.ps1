@@ -3,7 +3,7 @@
 Fleet set-up for native builds and PyTorch: plan build jobs, add swap where needed, deploy a prebuilt wheel.
 
 .DESCRIPTION
-Runs under pwsh (Import-Module EdgeOps) or the project's host (./edgeops -File examples/torch-rollout.ps1 ...).
+Runs under pwsh (Import-Module EdgeOps) or ./edgeops (./edgeops -File examples/torch-rollout.ps1 ...).
 Every change goes through ShouldProcess: add -WhatIf to see the plan per device first.
 
 .EXAMPLE

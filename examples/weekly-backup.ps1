@@ -4,8 +4,7 @@ Weekly SD-card backups of the fleet: one verified image per device, old ones pru
 
 .DESCRIPTION
 Run by the systemd timer in examples/systemd or the Windows scheduled task in examples/windows, under pwsh or
-under the project's own host (./edgeops -File examples/weekly-backup.ps1 ...), which has only the core cmdlets:
-so this script uses nothing from Microsoft.PowerShell.Utility. Exit code 0 when every device was backed up and
+./edgeops -File examples/weekly-backup.ps1 ... (the repo's pwsh .NET tool). Exit code 0 when every device was backed up and
 verified, 1 when any device failed (the error records name the devices).
 
 .EXAMPLE

@@ -5,7 +5,7 @@ using Xunit;
 namespace EdgeOps.Tests
 {
     /// <summary>
-    /// Dependency isolation, for real: in a fresh process (the project's host, which references neither EdgeOps
+    /// Dependency isolation, for real: in a fresh process (./edgeops: pwsh, which references neither EdgeOps
     /// nor YamlDotNet), another YamlDotNet version is loaded first, as powershell-yaml would; then EdgeOps imports
     /// and reads an inventory with its own YamlDotNet 18 in its own load context.
     /// </summary>
@@ -20,9 +20,7 @@ namespace EdgeOps.Tests
 
         public static (int exit, string stdout, string stderr) Host(string command)
         {
-            var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-            psi.ArgumentList.Add(Repo.HostDll);
-            psi.ArgumentList.Add("-Module"); psi.ArgumentList.Add(Repo.ModuleManifest);
+            var psi = new ProcessStartInfo(Repo.Edgeops) { RedirectStandardOutput = true, RedirectStandardError = true };
             psi.ArgumentList.Add("-Command"); psi.ArgumentList.Add(command);
             psi.Environment["NO_COLOR"] = "1";
             using var p = Process.Start(psi)!;

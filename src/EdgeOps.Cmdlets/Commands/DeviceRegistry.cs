@@ -71,20 +71,4 @@ namespace EdgeOps.Commands
             .GetMethod("MemberwiseClone", System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.NonPublic)
             .Invoke(d, null);
     }
-
-    /// <summary>Tab completion of device names from the devices seen in this session.</summary>
-    public sealed class DeviceNameCompleter : IArgumentCompleter
-    {
-        public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
-            CommandAst commandAst, IDictionary fakeBoundParameters)
-        {
-            var prefix = (wordToComplete ?? "").Trim('\'', '"');
-            var pattern = new WildcardPattern(prefix + "*", WildcardOptions.IgnoreCase);
-            foreach (var name in KnownDevices.Names().Where(n => pattern.IsMatch(n)).OrderBy(n => n, StringComparer.OrdinalIgnoreCase))
-            {
-                var text = name.IndexOfAny(new[] { ' ', '\'', '"', '$', '`', ';', '(', ')' }) >= 0 ? "'" + name.Replace("'", "''") + "'" : name;
-                yield return new CompletionResult(text, name, CompletionResultType.ParameterValue, name);
-            }
-        }
-    }
 }

@@ -50,6 +50,7 @@ namespace EdgeOps.Commands
         public string SudoMode { get; set; }
 
         [Parameter(ValueFromPipelineByPropertyName = true)]
+        [ArgumentCompleter(typeof(DeviceKindCompleter))]
         public string Kind { get; set; }
 
         [Parameter(ValueFromPipelineByPropertyName = true)]

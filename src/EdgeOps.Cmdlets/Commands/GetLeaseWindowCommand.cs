@@ -43,7 +43,7 @@ namespace EdgeOps.Commands
         [Parameter] [ValidateRange(1, int.MaxValue)] public int First { get; set; }
 
         /// <summary>IANA or Windows zone for StartLocal/EndLocal (and iCalendar floating times); default the local zone.</summary>
-        [Parameter] public string TimeZone { get; set; }
+        [Parameter, ArgumentCompleter(typeof(TimeZoneCompleter))] public string TimeZone { get; set; }
 
         /// <summary>Also save what was read (every device and booking) as an .ics file, for planning offline later.</summary>
         [Parameter] public string SaveCalendar { get; set; }

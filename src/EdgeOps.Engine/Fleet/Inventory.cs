@@ -44,6 +44,9 @@ namespace EdgeOps.Fleet
             { "name", "host", "port", "user", "identityFile", "proxyJump", "sudo", "knownHostsFile", "kexAlgorithms", "ciphers", "kind", "tags", "transport", "vars" };
         static readonly string[] s_sudo = { "none", "nopasswd", "password" };
 
+        /// <summary>The device kinds an inventory's 'kind' takes (tab completion of -Kind).</summary>
+        public static IReadOnlyList<string> Kinds => DeviceKinds.Known;
+
         public sealed class Entry
         {
             public EdgeDevice Device { get; set; }

@@ -1,5 +1,7 @@
 using System;
+using System.Collections.Generic;
 using System.Globalization;
+using System.Linq;
 using System.Text.RegularExpressions;
 using TimeZoneConverter;
 
@@ -22,6 +24,11 @@ namespace EdgeOps.Leases
             throw new EdgeOpsException("UnknownTimeZone", "InvalidArgument",
                 $"-{parameterName} '{name}' is not a known time zone. Give an IANA name such as 'America/Chicago' or a Windows name such as 'Central Standard Time'.");
         }
+
+        /// <summary>Every name <see cref="ResolveZone"/> takes: Local, UTC, the IANA names and the Windows ids (tab completion).</summary>
+        public static IEnumerable<string> KnownZoneNames() =>
+            new[] { "Local", "UTC" }.Concat(TZConvert.KnownIanaTimeZoneNames).Concat(TZConvert.KnownWindowsTimeZoneIds)
+                .Distinct(StringComparer.OrdinalIgnoreCase);
 
         /// <summary>The zone's display id: what the user gave, or the local zone's id.</summary>
         public static string ZoneName(string given, TimeZoneInfo zone) =>

@@ -241,7 +241,7 @@ namespace EdgeOps.Tests.Backup
             string Command(string inv) => $"& {Q(script)} -Inventory {Q(inv)} -Destination {Q(dest)} -Keep 2 -Log {Q(log)}";
             for (int week = 0; week < 3; week++)
             {
-                var r = HostProcess.Run("dotnet", new[] { Repo.HostDll, "-Module", Repo.ModuleManifest, "-File", script,
+                var r = HostProcess.Run(Repo.Edgeops, new[] { "-File", script,
                     "-Inventory", inventory, "-Destination", dest, "-Keep", "2", "-Log", log }, timeout: TimeSpan.FromMinutes(3));
                 Assert.True(r.exit == 0, r.stdout + r.stderr);
                 Assert.Contains(d.Name, r.stdout);
@@ -255,7 +255,7 @@ namespace EdgeOps.Tests.Backup
 
             // a device that fails (no sudo password for the password-sudo device) makes the script exit 1 and logs why
             var both = Fleet.WriteInventory(Path.Combine(_root, "both.yaml"), Fleet.Devices);
-            var bad = HostProcess.Run("dotnet", new[] { Repo.HostDll, "-Module", Repo.ModuleManifest, "-Command", Command(both) }, timeout: TimeSpan.FromMinutes(3));
+            var bad = HostProcess.Run(Repo.Edgeops, new[] { "-Command", Command(both) }, timeout: TimeSpan.FromMinutes(3));
             Assert.Equal(1, bad.exit);
             Assert.Contains(File.ReadAllLines(log), l => l.Contains(Fleet.Devices[1].Name) && l.Contains("-SudoCredential"));
         }

@@ -24,7 +24,8 @@ namespace EdgeOps.Tests.Benchmark
             {
                 Marshal.Copy(fill, 0, p, size);
                 long during = Memory.HeapInUseBytes();
-                Assert.InRange(during - before, size, size + (4 << 20));
+                // the heap is the whole process's: other tests' threads may free a little in between (seen: 6 KB short)
+                Assert.InRange(during - before, size - (1 << 20), size + (4 << 20));
             }
             finally { Marshal.FreeHGlobal(p); }
             Assert.True(Memory.HeapInUseBytes() < before + (4 << 20), "freed memory is no longer counted");

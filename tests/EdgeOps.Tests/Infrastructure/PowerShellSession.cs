@@ -11,13 +11,8 @@ namespace EdgeOps.Tests.Infrastructure
     {
         public static string Root { get; } = FindRoot();
         public static string ModuleManifest => Path.Combine(Root, "out", "module", "EdgeOps", "EdgeOps.psd1");
-        public static string HostDll => Path.Combine(Root, "src", "EdgeOps.Host", "bin",
-#if DEBUG
-            "Debug",
-#else
-            "Release",
-#endif
-            "net10.0", "EdgeOps.Host.dll");
+        /// <summary>./edgeops: real pwsh 7.6.10 (the repo's .NET tool) with the built module imported.</summary>
+        public static string Edgeops => Path.Combine(Root, "edgeops");
 
         static string FindRoot()
         {
