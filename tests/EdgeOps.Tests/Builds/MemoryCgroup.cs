@@ -39,24 +39,23 @@ public sealed class MemoryCgroup : IDisposable
             File.WriteAllText(Path.Combine(_path, limitFile), limitBytes.ToString(CultureInfo.InvariantCulture));
             var swap = Path.Combine(_path, limitFile == "memory.max" ? "memory.swap.max" : "memory.memsw.limit_in_bytes");
             try { File.WriteAllText(swap, limitFile == "memory.max" ? "0" : limitBytes.ToString(CultureInfo.InvariantCulture)); } catch (IOException) { }
-            foreach (var pid in DevicePids()) Move(pid, _procs);
+            foreach (var pid in DevicePids()) { Move(pid, _procs); Moved++; }
         }
         catch { Dispose(); throw; }
     }
 
+    /// <summary>How many of the device's processes were moved in.</summary>
+    public int Moved { get; private set; }
+
     /// <summary>The cgroup's path as the kernel names it in its out-of-memory messages.</summary>
     public string CgroupPath => _path;
 
+    /// <summary>The processes of the device: those in its PID namespace (the keeper's, <see cref="SimulatedDevice.Pid"/>).</summary>
     IEnumerable<int> DevicePids()
     {
-        var root = Path.GetFullPath(_device.RootDir);
-        foreach (var d in Directory.GetDirectories("/proc"))
-        {
-            if (!int.TryParse(Path.GetFileName(d), out var pid)) continue;
-            string? r = null;
-            try { r = new FileInfo(Path.Combine(d, "root")).LinkTarget; } catch (Exception) { }
-            if (r != null && (r == root || r.StartsWith(root + "/", StringComparison.Ordinal))) yield return pid;
-        }
+        const string script = "ns=$(readlink \"/proc/$1/ns/pid\") || exit 1; for p in /proc/[0-9]*; do [ \"$(readlink \"$p/ns/pid\" 2>/dev/null)\" = \"$ns\" ] && echo \"${p#/proc/}\"; done; true";
+        var r = HostProcess.Run("/bin/sh", new[] { "-c", script, "pids", _device.Pid.ToString(CultureInfo.InvariantCulture) }).EnsureOk("listing the device's processes");
+        return r.stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => int.Parse(l.Trim(), CultureInfo.InvariantCulture)).ToList();
     }
 
     static void Move(int pid, string procs)

@@ -36,10 +36,12 @@ else
   if [ $# = 1 ] && [ -d "$1" ]; then printf '%s\n' "$1" > "$dir/srcdir"; else printf '%s\n' "$dir/src" > "$dir/srcdir"; fi
 fi
 
+# A live process with that start time (a zombie is not alive: the runner may wait to be reaped).
+alive() { s=$(cut -d ' ' -f 3,22 "/proc/$1/stat" 2>/dev/null) && [ "${s#* }" = "$2" ] && [ "${s%% *}" != Z ]; }
 cd -- "$dir"
 if [ -f pid ] && [ -f state ] && [ "$(cat state)" = Running ]; then
   read -r p t < pid || true
-  if [ -n "${p:-}" ] && [ "$(cut -d ' ' -f 22 "/proc/$p/stat" 2>/dev/null)" = "${t:-}" ]; then code=10; die "build $id is still running (pid $p)"; fi
+  if [ -n "${p:-}" ] && alive "$p" "${t:-}"; then code=10; die "build $id is still running (pid $p)"; fi
 fi
 printf '%s' "$runner" > runner.sh
 printf '%s' "$envtext" > environment

@@ -6,6 +6,8 @@ export LC_ALL=C
 root=$1 full=$2
 shift 2
 case $root in /*) ;; *) root=$HOME/$root ;; esac
+# A live process with that start time (a zombie is not alive: the runner may wait to be reaped).
+alive() { s=$(cut -d ' ' -f 3,22 "/proc/$1/stat" 2>/dev/null) && [ "${s#* }" = "$2" ] && [ "${s%% *}" != Z ]; }
 [ -d "$root" ] || exit 0
 cd -- "$root" || exit 1
 [ $# -gt 0 ] || set -- */
@@ -22,7 +24,7 @@ for b in "$@"; do
   alive=0
   if [ -f "$b/pid" ]; then
     read -r p t < "$b/pid" || true
-    [ -n "${p:-}" ] && [ "$(cut -d ' ' -f 22 "/proc/$p/stat" 2>/dev/null)" = "${t:-}" ] && alive=1
+    [ -n "${p:-}" ] && alive "$p" "${t:-}" && alive=1
   fi
   printf 'alive\t%s\n' "$alive"
   [ -f "$b/wheels.sha256" ] && while read -r sha name; do

@@ -9,6 +9,8 @@ case $root in /*) ;; *) root=$HOME/$root ;; esac
 dir=$root/$id
 [ -f "$dir/state" ] || { printf 'there is no build %s in %s\n' "$id" "$root" >&2; exit 4; }
 cd -- "$dir" || exit 1
+# A live process with that start time (a zombie is not alive: the runner may wait to be reaped).
+alive() { s=$(cut -d ' ' -f 3,22 "/proc/$1/stat" 2>/dev/null) && [ "${s#* }" = "$2" ] && [ "${s%% *}" != Z ]; }
 : > stop-requested
 members() {
   for q in /proc/[0-9]*; do
@@ -16,7 +18,7 @@ members() {
   done
   if [ -f pid ]; then
     read -r p t < pid || true
-    [ -n "${p:-}" ] && [ "$(cut -d ' ' -f 22 "/proc/$p/stat" 2>/dev/null)" = "${t:-}" ] && printf '%s\n' "$p"
+    [ -n "${p:-}" ] && alive "$p" "${t:-}" && printf '%s\n' "$p"
   fi
 }
 if read -r unit_kind unit < launcher 2>/dev/null && [ "$unit_kind" = systemd ]; then
@@ -25,8 +27,8 @@ fi
 signalled=0
 if [ -f pid ]; then
   read -r p t < pid || true
-  if [ -n "${p:-}" ] && [ "$(cut -d ' ' -f 22 "/proc/$p/stat" 2>/dev/null)" = "${t:-}" ]; then
-    kill -TERM -- "-$p" 2>/dev/null && signalled=1
+  if [ -n "${p:-}" ] && alive "$p" "${t:-}"; then
+    kill -s TERM -- "-$p" 2>/dev/null && signalled=1
   fi
 fi
 for q in $(members); do kill -TERM "$q" 2>/dev/null && signalled=$((signalled + 1)); done
