@@ -214,8 +214,13 @@ public sealed class WheelBuildFleetTests : IClassFixture<StorageServers>, IDispo
         Until(ps, d, id, b => int.Parse(b.P("StepsDone")) >= 1, "first compile step");
         Assert.True(BuildProcesses(d, id) >= 3, "runner, pip, cmake/ninja and compilers run");
 
+        // Wait-WheelBuild -Timeout gives up, the build goes on
+        var r = ps.Run("Get-EdgeDevice -Inventory $args[0] -Name $args[1] | Wait-WheelBuild -Id $args[2] -Timeout 1", Inv, d.Name, id);
+        Assert.Contains(r.Errors, e => e.Id() == "WheelBuildWaitTimeout");
+        Assert.Equal("Running", Get(ps, d, id).P("State"));
+
         // -WhatIf changes nothing
-        var r = ps.Run("Get-EdgeDevice -Inventory $args[0] -Name $args[1] | Get-WheelBuild -Id $args[2] | Stop-WheelBuild -WhatIf", Inv, d.Name, id);
+        r = ps.Run("Get-EdgeDevice -Inventory $args[0] -Name $args[1] | Get-WheelBuild -Id $args[2] | Stop-WheelBuild -WhatIf", Inv, d.Name, id);
         NoErrors(r);
         Assert.Equal("Running", Get(ps, d, id).P("State"));
 
@@ -311,9 +316,37 @@ public sealed class WheelBuildFleetTests : IClassFixture<StorageServers>, IDispo
         Assert.Contains("-DWITH_GSTREAMER=ON", cv["CMAKE_ARGS"]);
         Assert.Equal("2", cv["CMAKE_BUILD_PARALLEL_LEVEL"]);
         Assert.Equal("-j2", cv["MAKEFLAGS"]);
-        var cvPi = Recorded(pi, Build(pi, "-Recipe opencv -Jobs 2"));
+        // no -Jobs: what Get-EdgeBuildPlan allows for the recipe's memory per job
+        var plan = Single(ps.Run("Get-EdgeDevice -Inventory $args[0] -Name $args[1] | Get-EdgeBuildPlan -Profile opencv", Inv, pi.Name));
+        var byPlan = Build(pi, "-Recipe opencv");
+        Assert.Equal(plan.P("MaxJobs"), byPlan.P("Jobs"));
+        var cvPi = Recorded(pi, byPlan);
+        Assert.Equal(plan.P("MaxJobs"), cvPi["MAKEFLAGS"][2..]);
         Assert.Equal("0", cvPi["ENABLE_CONTRIB"]);
         Assert.False(cvPi.ContainsKey("CMAKE_ARGS"));
+    }
+
+    [FleetFact]
+    public void Git_source_is_cloned_on_the_build_host_at_the_ref()
+    {
+        using var ps = new PowerShellSession();
+        var d = Dev(0);
+        // a repository on the build host itself (no network here): v1 computes a*b+7, main then changes it
+        var src = TestProjects.CExtension(Path.Combine(_temp, "gitsrc"));
+        d.ExecOk("rm -rf /home/pi/repo /home/pi/repo.git && mkdir -p /home/pi/repo/src");
+        File.Copy(Path.Combine(src, "setup.py"), d.HostPath("/home/pi/repo/setup.py"));
+        File.Copy(Path.Combine(src, "src", "edgecalc.c"), d.HostPath("/home/pi/repo/src/edgecalc.c"));
+        d.ExecOk("chown -R pi:pi /home/pi/repo && su pi -c 'cd /home/pi/repo && git init -q -b main && git -c user.email=t@t -c user.name=t add -A && " +
+                 "git -c user.email=t@t -c user.name=t commit -qm v1 && git tag v1 && sed -i s/7/8/ src/edgecalc.c && " +
+                 "git -c user.email=t@t -c user.name=t commit -qam v2 && git clone -q --bare . /home/pi/repo.git'");
+        var b = StartBuild(ps, d, "file:///home/pi/repo.git", "-Ref v1 -Jobs 1");
+        Assert.StartsWith("repo-", b.P("Id"));
+        var done = Single(ps.Run("$args[0] | Wait-WheelBuild -Timeout 600", b));
+        Assert.Equal("Succeeded", done.P("State"));
+        Assert.Contains("a * b + 7", d.ExecOk($"cat \"$(cat '{done.P("Directory")}/srcdir')/src/edgecalc.c\""));
+        var bad = ps.Run("Get-EdgeDevice -Inventory $args[0] -Name $args[1] | Start-WheelBuild -Source 'file:///home/pi/repo.git' -Ref 'no-such-ref'", Inv, d.Name);
+        Assert.Contains(bad.Errors, e => e.Id() == "WheelBuildStartFailed" && e.ToString().Contains("checkout"));
+        d.Exec("rm -rf /home/pi/repo /home/pi/repo.git");
     }
 
     [FleetFact]
