@@ -344,6 +344,10 @@ namespace EdgeOps.Builds
                 else if (b.Percent > 0) b.EtaSeconds = (int)Math.Min(int.MaxValue, runElapsed * (100 - b.Percent) / b.Percent);
             }
             if (b.State == "Succeeded") { b.Percent = 100; b.EtaSeconds = 0; }
+            if (b.State == "Interrupted")
+                b.Diagnosis = "The build's runner is gone without having ended the build (the host rebooted, or its processes were killed)" +
+                              (G("exitcode") != null ? $"; the build command had exited {G("exitcode")}" : "") +
+                              $". Start-WheelBuild -Resume continues it. The end of {b.Directory}/log:\n" + string.Join("\n", tail);
             var failed = G("failed");
             if (b.State == "Failed" && failed != null) b.CurrentStep = failed.Trim();
             b.RunStartedUnix = L("runstarted");

@@ -51,7 +51,9 @@ awk '{ print $1 }' /proc/uptime > uptime0
 
 stopped() { [ -e stop-requested ]; }
 trap 'stopped && exit 143' TERM INT
-trap '' HUP
+# Detached: a hang-up or a broken pipe is no reason to end; say so in the log.
+trap 'printf "== edgeops runner ignored SIGHUP\n" >> log' HUP
+trap 'printf "== edgeops runner ignored SIGPIPE\n" >> log' PIPE
 
 state Running
 rm -f -- dist/*.whl wheels.sha256
