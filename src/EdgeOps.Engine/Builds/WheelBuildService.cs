@@ -313,6 +313,9 @@ namespace EdgeOps.Builds
             b.MemoryLimitBytes = limit > 0 && limit < (1L << 50) ? limit : 0;
             var raw = G("state") ?? "";
             bool alive = G("alive") == "1";
+            // The run ended (exit code and end time written) but its last state write was lost: the exit code decides.
+            if ((raw == "Running" || raw == "Starting") && !alive && G("exitcode") != null && L("ended") >= L("runstarted") && L("runstarted") > 0)
+                raw = I("exitcode") == 0 && wheels.Count > 0 ? "Succeeded" : "Failed";
             b.State = (raw == "Running" || raw == "Starting") && !alive ? "Interrupted" : raw == "Starting" ? "Running" : raw;
             if (G("exitcode") != null) b.ExitCode = I("exitcode");
             long started = L("started"), now = L("now"), ended = L("ended");
@@ -347,7 +350,7 @@ namespace EdgeOps.Builds
             if (b.State == "Interrupted")
                 b.Diagnosis = "The build's runner is gone without having ended the build (the host rebooted, or its processes were killed)" +
                               (G("exitcode") != null ? $"; the build command had exited {G("exitcode")}" : "") +
-                              $". Start-WheelBuild -Resume continues it. The end of {b.Directory}/log:\n" + string.Join("\n", tail);
+                              $". Start-WheelBuild -Resume continues it. Runner check: {G("pidcheck")}. The end of {b.Directory}/log:\n" + string.Join("\n", tail);
             var failed = G("failed");
             if (b.State == "Failed" && failed != null) b.CurrentStep = failed.Trim();
             b.RunStartedUnix = L("runstarted");

@@ -48,6 +48,7 @@ printf '%s' "$envtext" > environment
 printf '%s' "$metatext" > meta
 rm -f -- stop-requested exitcode ended pid
 printf 'Starting\n' > state
+printf '%s %s Starting\n' "$(date +%s)" "$$" >> states
 
 if [ -d /run/systemd/system ] && command -v systemd-run >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
   unit=edgeops-build-$id

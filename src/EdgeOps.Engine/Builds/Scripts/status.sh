@@ -27,6 +27,9 @@ for b in "$@"; do
     [ -n "${p:-}" ] && alive "$p" "${t:-}" && alive=1
   fi
   printf 'alive\t%s\n' "$alive"
+  if [ $alive = 0 ] && [ -f "$b/pid" ]; then
+    printf 'pidcheck\t%s | %s | %s\n' "$(cat "$b/pid")" "$(cut -d ' ' -f 1-5,22 "/proc/${p:-0}/stat" 2>&1)" "$(tr '\n' ' ' < "$b/states" 2>/dev/null)"
+  fi
   [ -f "$b/wheels.sha256" ] && while read -r sha name; do
     printf 'wheel\t%s\t%s\t%s\n' "$sha" "$(stat -c %s -- "$b/dist/$name")" "$name"
   done < "$b/wheels.sha256"
@@ -47,7 +50,8 @@ for b in "$@"; do
     printf 'logbytes\t%s\n' "$(stat -c %s -- "$b/log")"
     tail -n 12 -- "$b/log" | sed 's/^/tail\t/'
   fi
-  printf 'procs\t%s\n' "$(for q in /proc/[0-9]*; do tr '\0' '\n' < "$q/environ" 2>/dev/null | grep -qxF "EDGEOPS_BUILD_ID=$b" && echo x; done | wc -l)"
+  # One grep over every process's environment (NUL-separated): the build's processes, wherever they are.
+  printf 'procs\t%s\n' "$(grep -lzxF "EDGEOPS_BUILD_ID=$b" /proc/[0-9]*/environ 2>/dev/null | wc -l)"
   printf 'end\n'
 done
 exit 0

@@ -13,9 +13,7 @@ cd -- "$dir" || exit 1
 alive() { s=$(cut -d ' ' -f 3,22 "/proc/$1/stat" 2>/dev/null) && [ "${s#* }" = "$2" ] && [ "${s%% *}" != Z ]; }
 : > stop-requested
 members() {
-  for q in /proc/[0-9]*; do
-    tr '\0' '\n' < "$q/environ" 2>/dev/null | grep -qxF "EDGEOPS_BUILD_ID=$id" && printf '%s\n' "${q#/proc/}"
-  done
+  grep -lzxF "EDGEOPS_BUILD_ID=$id" /proc/[0-9]*/environ 2>/dev/null | sed 's|^/proc/||; s|/environ$||'
   if [ -f pid ]; then
     read -r p t < pid || true
     [ -n "${p:-}" ] && alive "$p" "${t:-}" && printf '%s\n' "$p"
