@@ -12,7 +12,8 @@ namespace EdgeOps.Tests.Builds;
 /// Start-/Get-/Wait-/Receive-/Stop-WheelBuild on the simulated fleet, with real compilers (gcc, CMake, Ninja from the
 /// machine's /usr, which every device shares read-only) and small projects the tests write. Device 0 is a Raspberry Pi 4,
 /// 1 a Raspberry Pi 5 with password sudo, 2 a Jetson Nano (L4T 32.7.1); all x86_64 here. An aarch64 build host (the
-/// platforms work) adds one InlineData row to <see cref="C_extension_builds_on_a_host_and_installs_on_another"/>.
+/// platforms work) is one more InlineData row on <see cref="C_extension_builds_on_a_host_and_installs_on_another"/>, which
+/// already checks that the wheel is tagged with the builder's own machine (uname -m).
 /// </summary>
 [Collection(FleetCollection.Name)]
 public sealed class WheelBuildFleetTests : IClassFixture<StorageServers>, IDisposable
@@ -93,6 +94,7 @@ public sealed class WheelBuildFleetTests : IClassFixture<StorageServers>, IDispo
         Assert.Equal("edgecalc", entry.P("Package"));
         Assert.Equal("1.2.0", entry.P("Version"));
         Assert.Equal(Dev(builder).Name, entry.P("ComputerName"));
+        Assert.Contains("linux_" + Dev(builder).ExecOk("uname -m").Trim(), entry.P("Tags"));   // built natively: the builder's platform
         var wheel = Path.Combine(store, entry.P("Wheel"));
         Assert.Equal(entry.P("Sha256"), Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(wheel))).ToLowerInvariant());
         Assert.Contains(r.Verbose, v => v.Contains("sha256 " + entry.P("Sha256") + " checked"));
