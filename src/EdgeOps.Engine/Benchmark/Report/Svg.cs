@@ -42,8 +42,8 @@ namespace EdgeOps.Benchmark.Report
         public const string Font = "system-ui, 'DejaVu Sans', 'Noto Sans', 'Noto Sans CJK JP', sans-serif";
         readonly StringBuilder _body = new StringBuilder();
 
-        /// <summary>A coordinate: invariant, at most two decimals.</summary>
-        public static string N(double v) => Math.Round(v, 2).ToString("0.##", CultureInfo.InvariantCulture);
+        /// <summary>A coordinate: invariant, at most two decimals; 0 for NaN or infinity (a value missing from imported rows).</summary>
+        public static string N(double v) => double.IsNaN(v) || double.IsInfinity(v) ? "0" : Math.Round(v, 2).ToString("0.##", CultureInfo.InvariantCulture);
 
         /// <summary>
         /// About how wide <paramref name="s"/> is at <paramref name="size"/> px in a sans-serif font, erring wide: East Asian
