@@ -40,7 +40,7 @@ namespace EdgeOps.Commands
         [ValidateRange(1, 100000000)]
         public int Runs { get; set; } = 200;
 
-        /// <summary>How long to time each model instead of -Runs: 30s, 2m, 1h30m, 1500ms, 90 (seconds), 00:01:30 (Durations' grammar).</summary>
+        /// <summary>How long to run (all models together) instead of -Runs: 30s, 2m, 1h30m, 1500ms, 90 (seconds), 00:01:30 (Durations' grammar).</summary>
         [Parameter(ParameterSetName = "Duration", Mandatory = true)]
         [ValidateDuration(nameof(Duration))]
         public string Duration { get; set; }
