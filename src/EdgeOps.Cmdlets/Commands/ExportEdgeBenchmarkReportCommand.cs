@@ -6,7 +6,7 @@ using EdgeOps.Benchmark.Report;
 
 namespace EdgeOps.Commands
 {
-    /// <summary>Writes one self-contained HTML page (charts as embedded PNGs, and the table) from benchmark results in the pipeline.</summary>
+    /// <summary>Writes one self-contained HTML page (charts as inline SVG, and the table) from benchmark results in the pipeline.</summary>
     [Cmdlet(VerbsData.Export, "EdgeBenchmarkReport", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
     [OutputType(typeof(FileInfo))]
     public sealed class ExportEdgeBenchmarkReportCommand : PSCmdlet
@@ -65,7 +65,7 @@ namespace EdgeOps.Commands
             foreach (var r in _rows) rows.Add((BenchmarkResult)r);
             try
             {
-                var html = BenchmarkReport.Html(rows, Title, out _, out _);
+                var html = BenchmarkReport.Html(rows, Title);
                 BenchmarkReport.Write(path, html);
             }
             catch (EdgeOpsException e)

@@ -100,13 +100,13 @@ namespace EdgeOps.Commands
             var zone = LeaseTime.ResolveZone(TimeZone);
             var rules = new WindowRules
             {
-                Duration = LeaseTime.ParseSpan(Duration, "Duration"),
-                EndGuard = LeaseTime.ParseSpan(EndGuard, "EndGuard"),
-                Align = LeaseTime.ParseSpan(Align, "Align"),
-                MaxLease = LeaseTime.ParseSpan(MaxLeaseDuration, "MaxLeaseDuration"),
+                Duration = Durations.Parse(Duration, "Duration"),
+                EndGuard = Durations.Parse(EndGuard, "EndGuard"),
+                Align = Durations.Parse(Align, "Align"),
+                MaxLease = Durations.Parse(MaxLeaseDuration, "MaxLeaseDuration"),
             };
             rules.From = From == null ? DateTimeOffset.UtcNow : LeaseTime.ToUtc(Unwrap(From), TimeZoneInfo.Utc, "-From");
-            rules.To = To != null ? LeaseTime.ToUtc(Unwrap(To), TimeZoneInfo.Utc, "-To") : rules.From + LeaseTime.ParseSpan(Within, "Within");
+            rules.To = To != null ? LeaseTime.ToUtc(Unwrap(To), TimeZoneInfo.Utc, "-To") : rules.From + Durations.Parse(Within, "Within");
             rules.Validate();
 
             var options = new CalendarOptions

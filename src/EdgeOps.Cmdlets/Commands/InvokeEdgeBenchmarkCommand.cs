@@ -40,9 +40,10 @@ namespace EdgeOps.Commands
         [ValidateRange(1, 100000000)]
         public int Runs { get; set; } = 200;
 
+        /// <summary>How long to run (all models together) instead of -Runs: 30s, 2m, 1h30m, 1500ms, 90 (seconds), 00:01:30 (Durations' grammar).</summary>
         [Parameter(ParameterSetName = "Duration", Mandatory = true)]
-        [BenchmarkDurationTransformation]
-        public TimeSpan Duration { get; set; }
+        [ValidateDuration(nameof(Duration))]
+        public string Duration { get; set; }
 
         [Parameter]
         [ValidateRange(0, 1000000)]
@@ -170,7 +171,7 @@ namespace EdgeOps.Commands
                 BatchSize = BatchSize,
                 WarmupRuns = WarmupRuns,
                 Runs = Runs,
-                DurationSeconds = ParameterSetName == "Duration" ? Duration.TotalSeconds : 0,
+                DurationSeconds = ParameterSetName == "Duration" ? Durations.Parse(Duration, nameof(Duration), allowZero: false).TotalSeconds : 0,
                 Threads = Threads,
                 GraphOptimization = GraphOptimization,
                 ExecutionProvider = ExecutionProvider,
@@ -186,33 +187,6 @@ namespace EdgeOps.Commands
             };
             if (_sample && !budgets.Any) budgets = BenchmarkBudgets.Edge();
             return BenchmarkService.Run(context, request, budgets, RunnerDirectory);
-        }
-    }
-
-    /// <summary>Turns "30s", "2m", "1h", "1500ms", a number of seconds or a TimeSpan into a TimeSpan.</summary>
-    public sealed class BenchmarkDurationTransformationAttribute : ArgumentTransformationAttribute
-    {
-        public override object Transform(EngineIntrinsics engineIntrinsics, object inputData)
-        {
-            var v = inputData is PSObject p ? p.BaseObject : inputData;
-            if (v is TimeSpan) return v;
-            // A number is seconds. PowerShell reads 30s as the Int16 literal 30, so every numeric type counts.
-            if (v is IConvertible c && !(v is string) && c.GetTypeCode() >= TypeCode.SByte && c.GetTypeCode() <= TypeCode.Decimal)
-            {
-                var seconds0 = Convert.ToDouble(v, CultureInfo.InvariantCulture);
-                if (seconds0 <= 0) throw new ArgumentTransformationMetadataException($"-Duration {inputData}: give a positive duration, e.g. 30s or 2m.");
-                return TimeSpan.FromSeconds(seconds0);
-            }
-            var s = (Convert.ToString(v, CultureInfo.InvariantCulture) ?? "").Trim().ToLowerInvariant();
-            string[] units = { "ms", "s", "m", "h" };
-            double[] seconds = { 0.001, 1, 60, 3600 };
-            for (int i = 0; i < units.Length; i++)
-                if (s.EndsWith(units[i], StringComparison.Ordinal) && double.TryParse(s.Substring(0, s.Length - units[i].Length),
-                        NumberStyles.Float, CultureInfo.InvariantCulture, out var n) && n > 0)
-                    return TimeSpan.FromSeconds(n * seconds[i]);
-            if (s.Contains(":") && TimeSpan.TryParse(s, CultureInfo.InvariantCulture, out var ts) && ts > TimeSpan.Zero) return ts;
-            throw new ArgumentTransformationMetadataException(
-                $"-Duration '{inputData}' is not a duration: use e.g. 30s, 2m, 1500ms or 00:00:30.");
         }
     }
 

@@ -85,7 +85,7 @@ namespace EdgeOps.Backup
             }
             var zero = Text(ZeroSum);
             using (var sha = SHA256.Create())
-                return Text(Le.Hex(sha.ComputeHash(Encoding.UTF8.GetBytes(zero))));
+                return Text(Hex.Lower(sha.ComputeHash(Encoding.UTF8.GetBytes(zero))));
         }
 
         /// <summary>Reads a bmap file (version 2.x with sha256) and checks its own checksum.</summary>
@@ -105,7 +105,7 @@ namespace EdgeOps.Backup
             int at = xml.IndexOf(own, StringComparison.Ordinal);
             var zeroed = xml.Substring(0, at) + ZeroSum + xml.Substring(at + own.Length);
             using (var sha = SHA256.Create())
-                if (!string.Equals(Le.Hex(sha.ComputeHash(Encoding.UTF8.GetBytes(zeroed))), own, StringComparison.OrdinalIgnoreCase))
+                if (!string.Equals(Hex.Lower(sha.ComputeHash(Encoding.UTF8.GetBytes(zeroed))), own, StringComparison.OrdinalIgnoreCase))
                     throw new InvalidDataException("The bmap file's own checksum does not match: it was changed or damaged.");
             foreach (var r in root.Element("BlockMap")?.Elements("Range") ?? Enumerable.Empty<XElement>())
             {

@@ -132,6 +132,5 @@ namespace EdgeOps.Backup
             while (end < o + n && b[end] != 0) end++;
             return System.Text.Encoding.ASCII.GetString(b, o, end - o).TrimEnd(' ');
         }
-        public static string Hex(byte[] b) { var sb = new System.Text.StringBuilder(b.Length * 2); foreach (var x in b) sb.Append(x.ToString("x2")); return sb.ToString(); }
     }
 }

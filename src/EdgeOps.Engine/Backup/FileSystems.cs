@@ -48,7 +48,7 @@ namespace EdgeOps.Backup
         {
             var g = new byte[16];
             Array.Copy(b, o, g, 0, 16);
-            var h = Le.Hex(g);
+            var h = Hex.Lower(g);
             return h.Substring(0, 8) + "-" + h.Substring(8, 4) + "-" + h.Substring(12, 4) + "-" + h.Substring(16, 4) + "-" + h.Substring(20);
         }
     }

@@ -81,7 +81,7 @@ namespace EdgeOps.Backup
                 i += n;
                 if (p + n == r.End)
                 {
-                    _map.Ranges[_index].Sha256 = Le.Hex(_range.GetHashAndReset());
+                    _map.Ranges[_index].Sha256 = Hex.Lower(_range.GetHashAndReset());
                     _index++;
                 }
             }
@@ -93,7 +93,7 @@ namespace EdgeOps.Backup
         {
             if (Position != _map.ImageSize)
                 throw new InvalidDataException($"The image decompressed to {Position} bytes, not the {_map.ImageSize} bytes its block map describes.");
-            return _hashWhole ? Le.Hex(_whole.GetHashAndReset()) : null;
+            return _hashWhole ? Hex.Lower(_whole.GetHashAndReset()) : null;
         }
 
         public void Dispose() { _whole.Dispose(); _range?.Dispose(); }
@@ -126,7 +126,7 @@ namespace EdgeOps.Backup
                 using (var h = IncrementalHash.CreateHash(HashAlgorithmName.SHA256))
                 {
                     foreach (var it in _whole.GetConsumingEnumerable(ct)) { h.AppendData(it.Buffer, 0, it.Count); Release(it); }
-                    return Le.Hex(h.GetHashAndReset());
+                    return Hex.Lower(h.GetHashAndReset());
                 }
             });
             _rangeTask = Task.Run(() =>
@@ -295,7 +295,7 @@ namespace EdgeOps.Backup
                 throw new InvalidDataException($"The stream ended after {_chunk} of {_chunkSpans.Count} chunks.");
             _pipe.Complete();
             var raw = _verifier.GetAwaiter().GetResult();
-            return (raw, Le.Hex(_compressed.GetHashAndReset()));
+            return (raw, Hex.Lower(_compressed.GetHashAndReset()));
         }
 
         /// <summary>Stops the verifier after a failure.</summary>

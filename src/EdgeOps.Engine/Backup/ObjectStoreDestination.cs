@@ -35,7 +35,7 @@ namespace EdgeOps.Backup
         static string Prefix(string device) => BackupDestination.SafeName(device) + "/";
         string Key(string device, string name) => Prefix(device) + name;
         string SpoolPath(string device, string name) =>
-            Path.Combine(_spool, Le.Hex(SHA256.Create().ComputeHash(System.Text.Encoding.UTF8.GetBytes(_store.Location + "|" + device))).Substring(0, 16) + "-" + name);
+            Path.Combine(_spool, Hex.Lower(SHA256.Create().ComputeHash(System.Text.Encoding.UTF8.GetBytes(_store.Location + "|" + device))).Substring(0, 16) + "-" + name);
 
         public string PathOf(string device, string name) => _store.Location.TrimEnd('/') + "/" + Key(device, name);
 
@@ -78,12 +78,12 @@ namespace EdgeOps.Backup
                 _store.Put(Key(device, to), hashing, f.Length, null, _ct);
                 hashing.CopyTo(Stream.Null);
                 if (!hashing.HasFlushedFinalBlock) hashing.FlushFinalBlock();
-                local = Le.Hex(sha.Hash);
+                local = Hex.Lower(sha.Hash);
             }
             string remote;
             using (var s = _store.OpenRead(Key(device, to), 0, _ct))
             using (var sha = SHA256.Create())
-                remote = Le.Hex(sha.ComputeHash(s));
+                remote = Hex.Lower(sha.ComputeHash(s));
             if (remote != local)
                 throw new EdgeOpsException("BackupVerifyFailed", "WriteError", $"'{PathOf(device, to)}' read back differs from what was uploaded.");
             File.Delete(spool);

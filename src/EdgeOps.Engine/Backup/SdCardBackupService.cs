@@ -322,7 +322,7 @@ namespace EdgeOps.Backup
                 int n;
                 while ((n = s.Read(buf, 0, buf.Length)) > 0) { ct.ThrowIfCancellationRequested(); sha.TransformBlock(buf, 0, n, null, 0); }
                 sha.TransformFinalBlock(buf, 0, 0);
-                return Le.Hex(sha.Hash);
+                return Hex.Lower(sha.Hash);
             }
         }
 

@@ -200,13 +200,13 @@ namespace EdgeOps.Backup
                     int n = (int)Math.Min(count, _left);
                     _h.AppendData(buffer, offset, n);
                     offset += n; count -= n; _left -= n;
-                    if (_left == 0) { _hashes.Add(Le.Hex(_h.GetHashAndReset())); _i++; _left = _i < _lengths.Count ? _lengths[_i] : 0; }
+                    if (_left == 0) { _hashes.Add(Hex.Lower(_h.GetHashAndReset())); _i++; _left = _i < _lengths.Count ? _lengths[_i] : 0; }
                 }
             }
             public List<string> Finish()
             {
                 if (_i != _lengths.Count) throw new InvalidDataException($"read back {_i} of {_lengths.Count} ranges");
-                WholeHash = Le.Hex(_all.GetHashAndReset());
+                WholeHash = Hex.Lower(_all.GetHashAndReset());
                 return _hashes;
             }
             public override bool CanRead => false;

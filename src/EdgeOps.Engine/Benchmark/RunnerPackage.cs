@@ -113,7 +113,7 @@ namespace EdgeOps.Benchmark
                     sha.TransformBlock(content, 0, content.Length, null, 0);
                 }
                 sha.TransformFinalBlock(new byte[0], 0, 0);
-                return new RunnerPackage(rid, dir, files, Hex(sha.Hash));
+                return new RunnerPackage(rid, dir, files, Hex.Lower(sha.Hash));
             }
         }
 
@@ -145,7 +145,7 @@ namespace EdgeOps.Benchmark
                     sha.TransformBlock(b, 0, b.Length, null, 0);
                 }
                 sha.TransformFinalBlock(new byte[0], 0, 0);
-                sourceHash = Hex(sha.Hash).Substring(0, 16);
+                sourceHash = Hex.Lower(sha.Hash).Substring(0, 16);
             }
             var target = Path.Combine(CacheRoot(), "runner-build", sourceHash, rid);
             var existing = FromDirectory(rid, target);
@@ -184,13 +184,11 @@ namespace EdgeOps.Benchmark
             catch (UnauthorizedAccessException) { }
         }
 
-        internal static string Hex(byte[] hash) => string.Concat(hash.Select(b => b.ToString("x2")));
-
         /// <summary>SHA-256 of a file, hex.</summary>
         public static string FileHash(string path)
         {
             using (var sha = SHA256.Create())
-            using (var f = File.OpenRead(path)) return Hex(sha.ComputeHash(f));
+            using (var f = File.OpenRead(path)) return Hex.Lower(sha.ComputeHash(f));
         }
     }
 }

@@ -34,32 +34,6 @@ namespace EdgeOps.Leases
         public static string ZoneName(string given, TimeZoneInfo zone) =>
             string.IsNullOrWhiteSpace(given) || given.Equals("Local", StringComparison.OrdinalIgnoreCase) ? zone.Id : given.Trim();
 
-        static readonly Regex s_span = new Regex(@"^\s*(?:(?<w>\d+(?:\.\d+)?)\s*w)?\s*(?:(?<d>\d+(?:\.\d+)?)\s*d)?\s*(?:(?<h>\d+(?:\.\d+)?)\s*h)?\s*(?:(?<m>\d+(?:\.\d+)?)\s*m(?:in)?)?\s*(?:(?<s>\d+(?:\.\d+)?)\s*s)?\s*$",
-            RegexOptions.IgnoreCase | RegexOptions.CultureInvariant);
-
-        /// <summary>
-        /// "2h", "90m", "1d12h", "1.5h", "7d", "1w", or TimeSpan text ("02:00:00", "1.12:00:00").
-        /// A bare number is refused (minutes or hours?): the message says how to write it.
-        /// </summary>
-        public static TimeSpan ParseSpan(string text, string parameterName)
-        {
-            var t = (text ?? "").Trim();
-            if (t.Length > 0 && !Regex.IsMatch(t, @"^\d+(\.\d+)?$"))
-            {
-                if (t.IndexOf(':') >= 0 && TimeSpan.TryParse(t, CultureInfo.InvariantCulture, out var ts)) return ts;
-                var m = s_span.Match(t);
-                if (m.Success && (m.Groups["w"].Success || m.Groups["d"].Success || m.Groups["h"].Success || m.Groups["m"].Success || m.Groups["s"].Success))
-                {
-                    double Part(string g) => m.Groups[g].Success ? double.Parse(m.Groups[g].Value, CultureInfo.InvariantCulture) : 0;
-                    var span = TimeSpan.FromDays(Part("w") * 7 + Part("d")) + TimeSpan.FromHours(Part("h"))
-                             + TimeSpan.FromMinutes(Part("m")) + TimeSpan.FromSeconds(Part("s"));
-                    return TimeSpan.FromTicks(span.Ticks / TimeSpan.TicksPerSecond * TimeSpan.TicksPerSecond);
-                }
-            }
-            throw new EdgeOpsException("InvalidTimeSpan", "InvalidArgument",
-                $"-{parameterName} '{text}' is not a time span. Write it with a unit, for example 2h, 90m, 1d12h or 7d (or as hh:mm:ss).");
-        }
-
         /// <summary>Blazar's own timestamps ("2021-12-16T17:11:00.000000", "2017-12-26 12:00"): UTC without an offset.</summary>
         public static DateTimeOffset ParseBlazarDate(string text)
         {

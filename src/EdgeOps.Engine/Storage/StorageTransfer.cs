@@ -133,14 +133,7 @@ namespace EdgeOps.Storage
         {
             using (var sha = SHA256.Create())
             using (var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20))
-                return Hex(sha.ComputeHash(fs));
-        }
-
-        public static string Hex(byte[] hash)
-        {
-            var sb = new StringBuilder(hash.Length * 2);
-            foreach (var b in hash) sb.Append(b.ToString("x2"));
-            return sb.ToString();
+                return Hex.Lower(sha.ComputeHash(fs));
         }
 
         internal static bool IsTransient(Exception e)

@@ -57,7 +57,7 @@ namespace EdgeOps.Wheels
         static string Id(string text)
         {
             using (var sha = SHA256.Create())
-                return StorageTransfer.Hex(sha.ComputeHash(Encoding.UTF8.GetBytes(text))).Substring(0, 40);
+                return Hex.Lower(sha.ComputeHash(Encoding.UTF8.GetBytes(text))).Substring(0, 40);
         }
 
         /// <summary>

@@ -124,6 +124,28 @@ namespace EdgeOps.Tests.Benchmark
         }
 
         [Fact]
+        public void Duration_takes_the_one_duration_grammar()
+        {
+            var model = SampleModels.Ensure()[1];
+            // combinations of units and minutes: measured for that long
+            foreach (var d in new[] { "1s500ms", "0.02m", "00:00:01.2" })
+            {
+                var r = _ps.Run($"Invoke-EdgeBenchmark -Model $args[0] -Duration {d} -WarmupRuns 1 -Threads 1", model);
+                Assert.Empty(r.Errors);
+                Assert.True((int)Assert.Single(r.Output).Properties["Runs"].Value > 2, d);
+            }
+            // days, weeks and bare seconds bind (PowerShell reads 1d as the decimal 1 and 30s as the Int16 30: the string
+            // parameter gets the text as typed); a missing model stops the run after binding, so nothing runs for a day
+            var missing = Path.Combine(_dir, "missing.onnx");
+            foreach (var d in new[] { "1d", "1w", "90", "30s", "1h30m", "'2 hours'", "([timespan]'00:01:30')" })
+            {
+                var r = _ps.Run($"Invoke-EdgeBenchmark -Model $args[0] -Duration {d}", missing);
+                Assert.Equal("ModelNotFound", Assert.Single(r.Errors).FullyQualifiedErrorId.Split(',')[0]);
+                Assert.Empty(r.Output);
+            }
+        }
+
+        [Fact]
         public void Bad_parameters_are_refused_naming_what_to_do()
         {
             var ep = _ps.Run("Invoke-EdgeBenchmark -Model $args[0] -ExecutionProvider CUDA -Runs 2", SampleModels.Ensure()[1]);
@@ -145,7 +167,16 @@ namespace EdgeOps.Tests.Benchmark
             Assert.Empty(badShape.Output);
 
             var badDuration = _ps.Run("Invoke-EdgeBenchmark -Duration soon");
-            Assert.Contains("30s", Assert.Single(badDuration.Errors).ToString());
+            Assert.Contains("-Duration 'soon' is not a duration", Assert.Single(badDuration.Errors).ToString());
+            Assert.Contains("30s", badDuration.Errors[0].ToString());
+            Assert.Empty(badDuration.Output);
+            foreach (var (bad, what) in new[] { ("0", "is zero"), ("-5s", "is negative"), ("'$(rm -rf ~)'", "is not a duration"), ("99999999999d", "is too long"), ("1kb", "'1kb' is not a duration") })   // 1kb: the text as typed, not 1024
+            {
+                var r = _ps.Run("Invoke-EdgeBenchmark -Duration " + bad);
+                Assert.Contains(what, Assert.Single(r.Errors).ToString());
+                Assert.Contains("-Duration", r.Errors[0].ToString());
+                Assert.Empty(r.Output);
+            }
 
             var junk = Path.Combine(_dir, "junk.onnx");
             File.WriteAllText(junk, "not a model");

@@ -94,30 +94,6 @@ namespace EdgeOps.Tests.Leases
             Assert.Contains("IANA", e.Message);
         }
 
-        [Theory]
-        [InlineData("2h", 120)]
-        [InlineData("90m", 90)]
-        [InlineData("1d12h", 2160)]
-        [InlineData("1.5h", 90)]
-        [InlineData("7d", 10080)]
-        [InlineData("1w", 10080)]
-        [InlineData("02:00:00", 120)]
-        [InlineData("1.12:00:00", 2160)]
-        [InlineData("5 min", 5)]
-        public void Spans_are_read_with_units(string text, int minutes) =>
-            Assert.Equal(TimeSpan.FromMinutes(minutes), LeaseTime.ParseSpan(text, "Duration"));
-
-        [Theory]
-        [InlineData("2")]
-        [InlineData("two hours")]
-        [InlineData("")]
-        public void Spans_without_a_unit_are_refused_with_an_example(string text)
-        {
-            var e = Assert.Throws<EdgeOpsException>(() => LeaseTime.ParseSpan(text, "Duration"));
-            Assert.Contains("-Duration", e.Message);
-            Assert.Contains("2h", e.Message);
-        }
-
         [Fact]
         public void Inputs_are_UTC_unless_they_carry_an_offset()
         {

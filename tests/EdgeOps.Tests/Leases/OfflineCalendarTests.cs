@@ -99,7 +99,11 @@ namespace EdgeOps.Tests.Leases
         }
 
         [Theory]
-        [InlineData("-Duration 2", "InvalidTimeSpan", "-Duration '2'")]
+        [InlineData("-Duration 2x", "InvalidTimeSpan", "-Duration '2x' is not a duration")]
+        [InlineData("-Align '$(rm -rf ~)'", "InvalidTimeSpan", "-Align '$(rm -rf ~)' is not a duration")]
+        [InlineData("-EndGuard -5m", "InvalidTimeSpan", "-EndGuard '-5m' is negative")]
+        [InlineData("-Duration 99999999999d", "InvalidTimeSpan", "-Duration '99999999999d' is too long")]
+        [InlineData("-Duration 90", "InvalidLeaseWindowRule", "-Duration (00:01:30)")]          // a bare number is seconds, as everywhere
         [InlineData("-Duration 8d", "InvalidLeaseWindowRule", "longest lease")]
         [InlineData("-TimeZone Mars/Base", "UnknownTimeZone", "Mars/Base")]
         [InlineData("-MachineName jetson*", "LeaseDeviceNotFound", "-MachineName jetson*")]
@@ -110,6 +114,27 @@ namespace EdgeOps.Tests.Leases
             var err = r.Output.Select(o => o.BaseObject).OfType<ErrorRecord>().Single();
             Assert.StartsWith(errorId, err.FullyQualifiedErrorId);
             Assert.Contains(text, err.Exception.Message);
+        }
+
+        [Fact]
+        public void Every_duration_parameter_takes_the_one_duration_grammar()
+        {
+            var csv = Write("grammar.csv", "Device,Start,End\npi5-01,2030-05-06 09:00,2030-05-06 10:00\n");
+            string Windows(string args)
+            {
+                var r = _ps.Run($"Get-LeaseWindow -Calendar $args[0] -From $from -Device pi5-01 {args} | ForEach-Object {{ $_.StartUtc.ToString('o') + '/' + $_.EndUtc.ToString('o') }}", csv);
+                Assert.Empty(r.Errors);
+                return string.Join(" ", r.Output);
+            }
+            var expected = Windows("-To $to -Duration 90m -Align 30m -EndGuard 5m -MaxLeaseDuration 7d");
+            Assert.Equal(14, expected.Split(' ').Length);   // starts 10:00 to 16:30, every 30 minutes, each 85 minutes long
+            Assert.Equal(expected, Windows("-To $to -Duration 5400 -Align 1800 -EndGuard 300 -MaxLeaseDuration 604800"));   // seconds
+            Assert.Equal(expected, Windows("-To $to -Duration 1h30m -Align 00:30:00 -EndGuard '5 min' -MaxLeaseDuration 1w"));
+            Assert.Equal(expected, Windows("-To $to -Duration 1.5h -Align 0.5h -EndGuard 300s -MaxLeaseDuration 168h"));
+            // -Within reads the same way: 10 hours from -From is -To
+            Assert.Equal(expected, Windows("-Within 10h -Duration 90m -Align 30m"));
+            Assert.Equal(expected, Windows("-Within 36000 -Duration 90m -Align 30m"));
+            Assert.Equal(expected, Windows("-Within 9h60m -Duration 90m -Align 30m"));
         }
 
         [Fact]

@@ -3,38 +3,33 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
 using System.Linq;
-using System.Net;
 using System.Text;
 
 namespace EdgeOps.Benchmark.Report
 {
-    /// <summary>Export-EdgeBenchmarkReport's page: one self-contained HTML file, charts as embedded PNGs, then the table.</summary>
+    /// <summary>Export-EdgeBenchmarkReport's page: one self-contained HTML file, charts as inline SVG, then the table.</summary>
     public static class BenchmarkReport
     {
-        public static string Html(IReadOnlyList<BenchmarkResult> rows, string title, out ChartImage bars, out ChartImage distributions)
+        public static string Html(IReadOnlyList<BenchmarkResult> rows, string title)
         {
             if (rows.Count == 0)
                 throw new EdgeOpsException("NoReportInput", "InvalidArgument", "No benchmark result to report: pipe Invoke-EdgeBenchmark's results to Export-EdgeBenchmarkReport.");
-            bars = Charts.LatencyBars(rows);
-            distributions = Charts.Distributions(rows);
-            string E(string s) => WebUtility.HtmlEncode(s ?? "");
+            string E(string s) => Markup.Escape(s);
             string N(double v, string f = "0.###") => v.ToString(f, CultureInfo.InvariantCulture);
             string O(double? v, string f = "0.#") => v.HasValue ? v.Value.ToString(f, CultureInfo.InvariantCulture) : "";
             var sb = new StringBuilder();
             sb.Append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>").Append(E(title)).Append("</title>\n<style>")
               .Append("body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;margin:24px;color:#222}")
               .Append("table{border-collapse:collapse;font-size:13px}th,td{border:1px solid #ddd;padding:4px 8px;text-align:right}")
-              .Append("th{background:#f4f4f4}td.t{text-align:left}tr.fail td{background:#fff1f0}img{max-width:100%;display:block;margin:12px 0 24px}")
+              .Append("th{background:#f4f4f4}td.t{text-align:left}tr.fail td{background:#fff1f0}svg{max-width:100%;height:auto;display:block;margin:12px 0 24px}")
               .Append("</style></head><body>\n");
             sb.Append("<h1>").Append(E(title)).Append("</h1>\n");
             int passed = rows.Count(r => r.Passed);
             sb.Append("<p>").Append(rows.Count).Append(" result(s) from ").Append(rows.Select(r => r.ComputerName).Distinct().Count())
               .Append(" device(s); ").Append(passed).Append(" within budget, ").Append(rows.Count - passed).Append(" not. Generated ")
               .Append(E(DateTimeOffset.Now.ToString("yyyy-MM-dd HH:mm zzz", CultureInfo.InvariantCulture))).Append(" by EdgeOps.</p>\n");
-            sb.Append("<h2>Median and P99 latency</h2>\n<img alt=\"Median and P99 latency per model and device, with budget lines\" src=\"data:image/png;base64,")
-              .Append(Convert.ToBase64String(bars.Png)).Append("\">\n");
-            sb.Append("<h2>Latency distribution</h2>\n<img alt=\"Latency histogram per model and device\" src=\"data:image/png;base64,")
-              .Append(Convert.ToBase64String(distributions.Png)).Append("\">\n");
+            sb.Append("<h2>Median and P99 latency</h2>\n").Append(Charts.LatencyBars(rows)).Append('\n');
+            sb.Append("<h2>Latency distribution</h2>\n").Append(Charts.Distributions(rows)).Append('\n');
             sb.Append("<h2>Results</h2>\n<table>\n<tr>");
             string[] heads = { "Device", "Model", "Precision", "Provider", "Batch", "Runs", "Median ms", "P90 ms", "P95 ms", "P99 ms", "Max ms", "Mean ms", "StdDev ms",
                                "Samples/s", "Size MB", "Peak mem MB", "Init ms", "Passed", "Failed budgets", "CPU", "Board", "MHz before/after", "Temp C before/after", "Throttling" };

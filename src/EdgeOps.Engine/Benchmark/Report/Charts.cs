@@ -47,37 +47,12 @@ namespace EdgeOps.Benchmark.Report
         public static string Label(BenchmarkResult r) => r.Model + " @ " + r.ComputerName;
     }
 
-    /// <summary>Where a chart drew something: lets tests check the PNG really holds each series.</summary>
-    public sealed class ChartMark
-    {
-        public string Series { get; set; }
-        public string Label { get; set; }
-        public Rgb Color { get; set; }
-        public int X { get; set; }
-        public int Y { get; set; }
-        public int Width { get; set; }
-        public int Height { get; set; }
-        public double Value { get; set; }
-    }
-
-    public sealed class ChartImage
-    {
-        public byte[] Png { get; set; }
-        public int Width { get; set; }
-        public int Height { get; set; }
-        public List<ChartMark> Marks { get; } = new List<ChartMark>();
-    }
-
-    /// <summary>The report's charts: median and P99 per model and device with the budget lines, and each model's latency histogram.</summary>
+    /// <summary>The report's charts as inline SVG: median and P99 per model and device with the budget lines, and each model's latency histogram.</summary>
     public static class Charts
     {
-        public static readonly Rgb Background = Rgb.Hex(0xFFFFFF), Ink = Rgb.Hex(0x222222), Grid = Rgb.Hex(0xE4E4E4), Axis = Rgb.Hex(0x888888);
-        public static readonly Rgb MedianColor = Rgb.Hex(0x1F77B4), P99Color = Rgb.Hex(0xFF7F0E);
-        public static readonly Rgb MedianBudgetColor = Rgb.Hex(0x0B2E6B), P99BudgetColor = Rgb.Hex(0xB22222);
-        public static readonly Rgb[] Palette =
-        {
-            Rgb.Hex(0x2CA02C), Rgb.Hex(0x9467BD), Rgb.Hex(0xD62728), Rgb.Hex(0x17BECF), Rgb.Hex(0x8C564B), Rgb.Hex(0xE377C2), Rgb.Hex(0xBCBD22), Rgb.Hex(0x7F7F7F),
-        };
+        public const string Ink = "#222222", Grid = "#e4e4e4", Axis = "#888888";
+        public const string MedianColor = "#1f77b4", P99Color = "#ff7f0e", MedianBudgetColor = "#0b2e6b", P99BudgetColor = "#b22222";
+        public static readonly string[] Palette = { "#2ca02c", "#9467bd", "#d62728", "#17becf", "#8c564b", "#e377c2", "#bcbd22", "#7f7f7f" };
 
         static string F(double v) => v >= 100 ? v.ToString("0", CultureInfo.InvariantCulture) : v >= 10 ? v.ToString("0.#", CultureInfo.InvariantCulture) : v.ToString("0.##", CultureInfo.InvariantCulture);
 
@@ -90,142 +65,123 @@ namespace EdgeOps.Benchmark.Report
             return (Math.Ceiling(max / step) * step, step);
         }
 
-        static string Fit(string s, int pixels)
+        /// <summary>
+        /// One row per model and device (model name over device name on the left), a median and a P99 bar each, as long as
+        /// their values on a shared millisecond axis; budget lines across all rows, named in the legend under the title.
+        /// </summary>
+        public static string LatencyBars(IReadOnlyList<BenchmarkResult> rows)
         {
-            if (Canvas.TextWidth(s) <= pixels) return s;
-            while (s.Length > 1 && Canvas.TextWidth(s + "...") > pixels) s = s.Substring(0, s.Length - 1);
-            return s + "...";
-        }
-
-        public static ChartImage LatencyBars(IReadOnlyList<BenchmarkResult> rows)
-        {
-            const int left = 64, right = 24, top = 52, bottom = 64, groupW = 120, plotH = 300;
-            int width = Math.Max(560, left + right + groupW * rows.Count);
-            int height = top + plotH + bottom;
-            int plotW = width - left - right;
+            const double top = 72, rowH = 58, barH = 18, plotW = 640, valueRoom = 56;
+            double labelW = Math.Max(120, rows.Max(r => Math.Max(SvgWriter.TextWidth(r.Model, 12), SvgWriter.TextWidth(r.ComputerName, 11)))) + 16;
+            double left = 12 + labelW, bottom = top + rowH * rows.Count;
             var medianBudgets = rows.Where(r => r.MaxMedianMs.HasValue).Select(r => r.MaxMedianMs.Value).Distinct().ToList();
             var p99Budgets = rows.Where(r => r.MaxP99Ms.HasValue).Select(r => r.MaxP99Ms.Value).Distinct().ToList();
             double max = rows.Select(r => Math.Max(r.P99Ms, r.MedianMs)).Concat(medianBudgets).Concat(p99Budgets).DefaultIfEmpty(1).Max() * 1.08;
-            var (yTop, step) = NiceAxis(max);
-            var c = new Canvas(width, height, Background);
-            var img = new ChartImage { Width = width, Height = height };
-            int Py(double v) => top + plotH - (int)Math.Round(Math.Min(v, yTop) / yTop * plotH);
+            var (xTop, step) = NiceAxis(max);
+            double Px(double v) => left + Math.Max(0, Math.Min(v, xTop)) / xTop * plotW;
+            var svg = new SvgWriter();
 
-            c.Text(left, 8, "Latency per model and device: median and P99 (ms)", Ink);
-            for (double t = 0; t <= yTop + step / 2; t += step)
+            svg.Text(12, 22, "Latency per model and device: median and P99 (ms)", Ink, size: 14, bold: true);
+            for (double t = 0; t <= xTop + step / 2; t += step)
             {
-                int y = Py(t);
-                c.HLine(left, left + plotW, y, Grid);
-                c.Text(left - 6, y - Canvas.TextHeight / 2, F(t), Ink, 2);
+                svg.Line(Px(t), top - 6, Px(t), bottom, Grid);
+                svg.Text(Px(t), bottom + 16, F(t), Ink, "middle", 11);
             }
-            c.VLine(left, top, top + plotH, Axis);
-            c.HLine(left, left + plotW, top + plotH, Axis);
-
-            int slot = plotW / Math.Max(1, rows.Count);
-            int barW = Math.Max(4, Math.Min(40, slot * 28 / 100));
+            svg.Text(left + plotW, bottom + 32, "latency (ms)", Axis, "end", 11);
             for (int i = 0; i < rows.Count; i++)
             {
                 var r = rows[i];
-                int gx = left + i * slot;
-                int cx = gx + slot / 2;
-                foreach (var (series, value, color, x) in new[] { ("median", r.MedianMs, MedianColor, cx - barW - 2), ("p99", r.P99Ms, P99Color, cx + 2) })
+                double y0 = top + i * rowH;
+                svg.Text(left - 10, y0 + 24, r.Model, Ink, "end", bold: true, cls: "model");
+                svg.Text(left - 10, y0 + 40, r.ComputerName, Axis, "end", 11, cls: "device");
+                foreach (var (series, name, value, color, y) in new[] { ("median", "median", r.MedianMs, MedianColor, y0 + 8), ("p99", "P99", r.P99Ms, P99Color, y0 + 10 + barH) })
                 {
-                    int y = Math.Min(Py(value), top + plotH - 1);
-                    c.FillRect(x, y, barW, top + plotH - y, color);
-                    c.Text(x + barW / 2, y - Canvas.TextHeight, F(value), Ink, 1);
-                    img.Marks.Add(new ChartMark { Series = series, Label = ReportInput.Label(r), Color = color, X = x, Y = y, Width = barW, Height = top + plotH - y, Value = value });
+                    double w = Px(value) - left;
+                    svg.Rect(left, y, w, barH, color, "bar " + series, $"{ReportInput.Label(r)}: {name} {F(value)} ms");
+                    svg.Text(left + w + 4, y + barH - 5, F(value), Ink, size: 11);
                 }
-                c.Text(cx, top + plotH + 6, Fit(r.Model, slot - 6), Ink, 1);
-                c.Text(cx, top + plotH + 6 + Canvas.TextHeight, Fit(r.ComputerName, slot - 6), Axis, 1);
             }
-            // Budget lines across the plot; their labels go in the legend row under the title, never over a bar.
-            int legendX = left;
+            svg.Line(left, top - 6, left, bottom, Axis);
+
+            // Legend under the title: the two series, then every budget line with its value; the lines themselves cross all rows.
+            double lx = 12;
             foreach (var (color, name) in new[] { (MedianColor, "median"), (P99Color, "P99") })
             {
-                c.FillRect(legendX, 30, 12, 12, color);
-                c.Text(legendX + 16, 28, name, Ink);
-                legendX += 16 + Canvas.TextWidth(name) + 14;
+                svg.Rect(lx, 36, 12, 12, color);
+                svg.Text(lx + 16, 46, name, Ink);
+                lx += 16 + SvgWriter.TextWidth(name, 12) + 14;
             }
-            foreach (var (budgets, color, name) in new[] { (medianBudgets, MedianBudgetColor, "median budget"), (p99Budgets, P99BudgetColor, "P99 budget") })
+            foreach (var (budgets, color, name, cls) in new[] { (medianBudgets, MedianBudgetColor, "median budget", "budget median-budget"), (p99Budgets, P99BudgetColor, "P99 budget", "budget p99-budget") })
                 foreach (var b in budgets)
                 {
-                    int y = Py(b);
-                    c.HLine(left + 1, left + plotW, y, color, 2, 6);
-                    img.Marks.Add(new ChartMark { Series = name, Label = name, Color = color, X = left + 1, Y = y, Width = plotW - 1, Height = 2, Value = b });
                     var label = $"{name} {F(b)} ms";
-                    c.HLine(legendX, legendX + 18, 36, color, 2, 6);
-                    c.Text(legendX + 22, 28, label, color);
-                    legendX += 22 + Canvas.TextWidth(label) + 14;
+                    svg.Line(Px(b), top - 10, Px(b), bottom, color, 2, "6 4", cls, label);
+                    svg.Line(lx, 42, lx + 18, 42, color, 2, "6 4");
+                    svg.Text(lx + 22, 46, label, color);
+                    lx += 22 + SvgWriter.TextWidth(label, 12) + 14;
                 }
-            img.Png = c.ToPng();
-            return img;
+            double width = Math.Max(left + plotW + valueRoom, lx);
+            return svg.ToSvg(width, bottom + 44, "Median and P99 latency per model and device, with budget lines");
         }
 
-        public static ChartImage Distributions(IReadOnlyList<BenchmarkResult> rows)
+        /// <summary>Each model's latency histogram (share of runs per bin) on a shared axis, with its median and P99 marked.</summary>
+        public static string Distributions(IReadOnlyList<BenchmarkResult> rows)
         {
-            const int left = 64, right = 24, panelH = 96, gap = 34, top = 40, bins = 40;
-            int width = 720, plotW = width - left - right;
-            int height = top + rows.Count * (panelH + gap) + 30;
-            var c = new Canvas(width, height, Background);
-            var img = new ChartImage { Width = width, Height = height };
-            c.Text(left, 8, "Latency distribution per model and device (share of runs; tail beyond 1.2 x P99 in the last bin)", Ink);
+            const double left = 64, plotW = 680, panelH = 96, gap = 44, top = 52;
+            const int bins = 40;
+            string Caption(BenchmarkResult r) => $"{ReportInput.Label(r)} ({r.Precision})";
+            double width = Math.Max(left + plotW + 24, rows.Max(r => left + SvgWriter.TextWidth(Caption(r), 12) + 24));
+            double height = top + rows.Count * (panelH + gap) + 16;
             double lo = Math.Max(0, rows.Select(r => r.MinMs).DefaultIfEmpty(0).Min() * 0.95);
             double hi = rows.Select(r => Math.Max(r.P99Ms * 1.2, r.MedianMs * 1.5)).DefaultIfEmpty(1).Max();
             if (hi <= lo) hi = lo + 1;
             double binW = (hi - lo) / bins;
-            int Px(double v) => left + (int)Math.Round((Math.Min(Math.Max(v, lo), hi) - lo) / (hi - lo) * plotW);
+            double Px(double v) => left + (Math.Min(Math.Max(v, lo), hi) - lo) / (hi - lo) * plotW;
+            var svg = new SvgWriter();
+            svg.Text(12, 22, "Latency distribution per model and device (share of runs; tail beyond 1.2 x P99 in the last bin)", Ink, size: 14, bold: true);
             for (int i = 0; i < rows.Count; i++)
             {
                 var r = rows[i];
                 var color = Palette[i % Palette.Length];
-                int y0 = top + i * (panelH + gap);
-                int baseY = y0 + panelH;
-                c.Text(left, y0 - 2, Fit($"{ReportInput.Label(r)} ({r.Precision})", plotW), Ink);
-                c.HLine(left, left + plotW, baseY, Axis);
-                c.VLine(left, y0 + Canvas.TextHeight, baseY, Axis);
+                double y0 = top + i * (panelH + gap), baseY = y0 + panelH, usable = panelH - 28;
+                svg.Text(left, y0 - 4, Caption(r), Ink, bold: true, cls: "caption");
+                svg.Line(left, baseY, left + plotW, baseY, Axis);
+                svg.Line(left, y0 + 12, left, baseY, Axis);
                 var latencies = r.GetLatenciesMs();
                 if (latencies.Length > 0)
                 {
                     var counts = new int[bins];
                     foreach (var v in latencies) counts[Math.Max(0, Math.Min(bins - 1, (int)((v - lo) / binW)))]++;
-                    double share = counts.Max() / (double)latencies.Length;
-                    int usable = panelH - Canvas.TextHeight - 4;
-                    c.Text(left - 6, baseY - usable - 6, (share * 100).ToString("0", CultureInfo.InvariantCulture) + "%", Ink, 2);
-                    c.Text(left - 6, baseY - Canvas.TextHeight / 2, "0", Ink, 2);
-                    int best = Array.IndexOf(counts, counts.Max());
+                    int most = counts.Max();
+                    svg.Text(left - 6, baseY - usable + 4, (most * 100.0 / latencies.Length).ToString("0", CultureInfo.InvariantCulture) + "%", Ink, "end", 11);
+                    svg.Text(left - 6, baseY + 4, "0", Ink, "end", 11);
                     for (int b = 0; b < bins; b++)
                     {
                         if (counts[b] == 0) continue;
-                        int h = Math.Max(1, (int)Math.Round(counts[b] / (double)counts[best] * usable));
-                        int x0 = Px(lo + b * binW) + 1, x1 = Px(lo + (b + 1) * binW);
-                        c.FillRect(x0, baseY - h, Math.Max(1, x1 - x0), h, color);
-                        if (b == best)
-                            img.Marks.Add(new ChartMark { Series = "histogram", Label = ReportInput.Label(r), Color = color, X = x0, Y = baseY - h, Width = Math.Max(1, x1 - x0), Height = h, Value = counts[b] / (double)latencies.Length });
+                        double h = Math.Max(1, counts[b] / (double)most * usable), x0 = Px(lo + b * binW), x1 = Px(lo + (b + 1) * binW);
+                        svg.Rect(x0 + 0.5, baseY - h, Math.Max(1, x1 - x0 - 1), h, color, "bin series-" + i,
+                            $"{ReportInput.Label(r)}: {F(lo + b * binW)} to {F(lo + (b + 1) * binW)} ms, {counts[b]} of {latencies.Length} runs");
                     }
                 }
                 else
                 {
-                    c.Text(left + plotW / 2, y0 + panelH / 2 - 8, "raw latencies not in the input (results read back from a file): percentiles marked", Axis, 1);
+                    svg.Text(left + plotW / 2, y0 + panelH / 2, "raw latencies not in the input (results read back from a file): percentiles marked", Axis, "middle", 11);
                 }
-                // median and P99 markers
-                foreach (var (v, name) in new[] { (r.MedianMs, "median"), (r.P99Ms, "P99") })
+                // each marker's label on a line of its own, so close percentiles never print over each other
+                foreach (var (v, name, labelY) in new[] { (r.MedianMs, "median", y0 + 10), (r.P99Ms, "P99", y0 + 22) })
                 {
-                    int x = Px(v);
-                    for (int y = y0 + Canvas.TextHeight; y < baseY; y += 4) { c.Set(x, y, Ink); c.Set(x, y + 1, Ink); }
-                    c.Text(x + 3, y0 + Canvas.TextHeight, $"{name} {F(v)}", Ink);
+                    svg.Line(Px(v), labelY - 9, Px(v), baseY, Ink, 1.5, "2 2", "marker " + name.ToLowerInvariant(), $"{ReportInput.Label(r)}: {name} {F(v)} ms");
+                    svg.Text(Px(v) + 3, labelY, $"{name} {F(v)}", Ink, size: 11);
                 }
-                // x axis ticks
                 var tick = NiceAxis(hi - lo).step;
                 for (double t = Math.Ceiling(lo / tick) * tick; t <= hi; t += tick)
                 {
-                    int x = Px(t);
-                    c.VLine(x, baseY, baseY + 3, Axis);
-                    c.Text(x, baseY + 4, F(t), Ink, 1);
+                    svg.Line(Px(t), baseY, Px(t), baseY + 4, Axis);
+                    svg.Text(Px(t), baseY + 16, F(t), Ink, "middle", 11);
                 }
             }
-            c.Text(left + plotW, height - 20, "latency (ms)", Ink, 2);
-            img.Png = c.ToPng();
-            return img;
+            svg.Text(left + plotW, height - 4, "latency (ms)", Axis, "end", 11);
+            return svg.ToSvg(width, height, "Latency histogram per model and device");
         }
     }
 }
