@@ -101,7 +101,7 @@ namespace EdgeOps.Wheels
             if (!string.IsNullOrEmpty(pin))
             {
                 string actual;
-                using (var sha = System.Security.Cryptography.SHA256.Create()) actual = StorageTransfer.Hex(sha.ComputeHash(bytes));
+                using (var sha = System.Security.Cryptography.SHA256.Create()) actual = Hex.Lower(sha.ComputeHash(bytes));
                 if (actual != pin)
                     throw new EdgeOpsException("WheelCatalogHashMismatch", "SecurityError",
                         $"The catalog {HttpStore.Redact(Where)} has sha256 {actual}, not the {pin} given with -CatalogSha256: it was changed (or -CatalogSha256 is from another catalog). Nothing was installed: check where the catalog came from, then give the sha256 of the catalog you trust.");
