@@ -42,8 +42,10 @@ namespace EdgeOps.Commands
 
         protected override void ProcessRecord()
         {
+            int before = GatheredDevices.Count;
             base.ProcessRecord();
-            _ids.Add(LastAddedDeviceName ?? "", Id);
+            var devices = GatheredDevices;
+            _ids.Add(devices.Count > before ? devices[devices.Count - 1].ComputerName : "", Id);
         }
 
         protected override void BeginFleet(IReadOnlyList<EdgeDevice> devices)
@@ -64,7 +66,7 @@ namespace EdgeOps.Commands
             }
             catch (EdgeOpsException e)
             {
-                ThrowTerminatingError(ErrorRecords.For(e, Destination));
+                ThrowTerminatingError(new ErrorRecord(e, e.ErrorId, InstallTorchWheelCommand.ParseCategory(e.Category), Destination));
             }
         }
 

@@ -53,8 +53,10 @@ namespace EdgeOps.Commands
 
         protected override void ProcessRecord()
         {
+            int before = GatheredDevices.Count;
             base.ProcessRecord();
-            Ids.Add(LastAddedDeviceName ?? "", RecordIds);
+            var devices = GatheredDevices;
+            Ids.Add(devices.Count > before ? devices[devices.Count - 1].ComputerName : "", RecordIds);
             Interlocked.Increment(ref _records);
         }
 
