@@ -34,11 +34,6 @@
         'Export-EdgeBenchmarkReport'
         'Get-LeaseWindow'
         'New-EdgeLease'
-        'Start-WheelBuild'
-        'Get-WheelBuild'
-        'Wait-WheelBuild'
-        'Receive-WheelBuild'
-        'Stop-WheelBuild'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()
