@@ -51,10 +51,10 @@ BeforeDiscovery {
         '__AllParameterSets' = @{ Mandatory = @('Path', 'Destination'); FromPipeline = @('Path'); ByPropertyName = @('Path') }
     }}
     'Remove-SwapFile' = @{ Default = $null; Sets = @{
-        '__AllParameterSets' = @{ Mandatory = @(); FromPipeline = @(); ByPropertyName = $Device }
+        '__AllParameterSets' = @{ Mandatory = @(); FromPipeline = @(); ByPropertyName = @('Path') + $Device }
     }}
     'Restore-SdCard' = @{ Default = $null; Sets = @{
-        '__AllParameterSets' = @{ Mandatory = @('Path', 'DevicePath'); FromPipeline = @(); ByPropertyName = $Device }
+        '__AllParameterSets' = @{ Mandatory = @('Path', 'DevicePath'); FromPipeline = @(); ByPropertyName = @('Path') + $Device }
     }}
     'Test-EdgeDevice' = @{ Default = $null; Sets = @{
         '__AllParameterSets' = @{ Mandatory = @(); FromPipeline = @(); ByPropertyName = $Device }
