@@ -59,7 +59,7 @@ Describe 'Device names' {
 
 Describe 'Kinds and time zones' {
     It '-Kind completes the known device kinds' {
-        (Complete 'Test-EdgeDevice -Kind rasp').CompletionText | Should -Be @('raspberrypi4', 'raspberrypi5')
+        (Complete 'Test-EdgeDevice -Kind rasp').CompletionText | Should -Be @('raspberrypi-zero2', 'raspberrypi3', 'raspberrypi4', 'raspberrypi5')
         (Complete 'Get-SwapFile -Kind ').CompletionText | Should -Be @('generic', 'jetson-nano', 'raspberrypi4', 'raspberrypi5')
     }
 

@@ -34,7 +34,7 @@ Describe './edgeops' {
     It 'prints results with the module''s table views, without colour codes when redirected' {
         $r = Invoke-Edgeops '-Command', 'Get-EdgeDevice'
         $r.ExitCode | Should -Be 0 -Because $r.Errors
-        $r.Lines[0] | Should -Match '^ComputerName\s+Kind\s+Address\s+User\s+Tags\s+Model\s+RAM\(GB\)'
+        $r.Lines[0] | Should -Match '^ComputerName\s+Kind\s+Address\s+User\s+Tags\s+Model\s+RAM\(MiB\)\s+Swap\(MiB\)'
         $r.Output | Should -Not -Match "`e\["
         $r = Invoke-Edgeops '-Command', "Invoke-EdgeCommand -Command 'echo one; echo two; echo oops >&2'"
         $r.Lines[0] | Should -Match '^ComputerName\s+ExitCode\s+Seconds\s+Stdout\s+Stderr$'
