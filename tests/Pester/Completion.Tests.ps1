@@ -60,7 +60,7 @@ Describe 'Device names' {
 Describe 'Kinds and time zones' {
     It '-Kind completes the known device kinds' {
         (Complete 'Test-EdgeDevice -Kind rasp').CompletionText | Should -Be @('raspberrypi-zero2', 'raspberrypi3', 'raspberrypi4', 'raspberrypi5')
-        (Complete 'Get-SwapFile -Kind ').CompletionText | Should -Be @('generic', 'jetson-nano', 'raspberrypi4', 'raspberrypi5')
+        (Complete 'Get-SwapFile -Kind ').CompletionText | Should -Be @('generic', 'jetson-nano', 'jetson-orin', 'jetson-xavier', 'raspberrypi-zero2', 'raspberrypi3', 'raspberrypi4', 'raspberrypi5')
     }
 
     It '-TimeZone completes IANA names' {
