@@ -86,8 +86,10 @@ namespace EdgeOps.Commands
                 if (string.IsNullOrEmpty(HostName) && string.IsNullOrEmpty(Transport))
                 {
                     if (MyInvocation.BoundParameters.ContainsKey(nameof(ComputerName)) || MyInvocation.ExpectingInput)
+                    {
                         WriteError(ErrorRecords.NoDeviceNamed(MyInvocation.ExpectingInput));
-                    DeviceInputFailed = true;
+                        DeviceInputFailed = true;
+                    }
                     return;
                 }
                 names.Add(null);

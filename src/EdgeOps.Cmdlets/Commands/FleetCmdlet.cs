@@ -180,7 +180,7 @@ namespace EdgeOps.Commands
         }
 
         /// <summary>Under -WhatIf a changing cmdlet writes nothing: its plan is in the WhatIf messages.</summary>
-        bool OutputSuppressed => IsWhatIf && (GetType().GetCustomAttribute<CmdletAttribute>()?.SupportsShouldProcess ?? false);
+        bool OutputSuppressed { get; set; }
 
         void RunOne(DeviceWork work, ConnectionOptions options)
         {
@@ -247,6 +247,8 @@ namespace EdgeOps.Commands
                 IsWhatIf = w is SwitchParameter s && s.IsPresent;
             else
                 IsWhatIf = LanguagePrimitives.IsTrue(SessionState.PSVariable.GetValue("WhatIfPreference", false));
+            // decided once per invocation, not per result object on the workers
+            OutputSuppressed = IsWhatIf && (GetType().GetCustomAttribute<CmdletAttribute>()?.SupportsShouldProcess ?? false);
         }
         internal CancellationToken Token => _stop.Token;
 

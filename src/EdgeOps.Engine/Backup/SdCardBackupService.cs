@@ -275,7 +275,7 @@ namespace EdgeOps.Backup
                 var msg = eo.Message.StartsWith(name + ":", StringComparison.Ordinal) ? eo.Message : $"{name}: {eo.Message}";
                 msg = msg.TrimEnd();
                 if (!msg.EndsWith(".", StringComparison.Ordinal) && !msg.EndsWith("?", StringComparison.Ordinal)) msg += ".";
-                if (!msg.Contains(Untouched.Trim())) msg += Untouched;
+                if (msg.IndexOf("previous backups are untouched", StringComparison.OrdinalIgnoreCase) < 0) msg += Untouched;   // said once, however the engine put it
                 return new EdgeOpsException(eo.ErrorId, eo.Category, msg, eo) { Device = name };
             }
             if (inner is InvalidDataException)
