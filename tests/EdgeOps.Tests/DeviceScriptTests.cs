@@ -47,6 +47,7 @@ namespace EdgeOps.Tests
             Assert.Contains("backup-probe.sh", names);
             Assert.Contains("swap-apply.sh", names);
             Assert.Contains("wheel-python-probe.py", names);
+            Assert.Contains("wheel-keep-copy.py", names);
         }
     }
 }
