@@ -15,7 +15,14 @@ namespace EdgeOps
         public int Port { get; set; } = 22;
         public string UserName { get; set; }
         public string IdentityFile { get; set; }
+        /// <summary>The jump host as written: a device name of the same inventory, user@host:port, or a comma list of them.</summary>
         public string ProxyJump { get; set; }
+        /// <summary>
+        /// <see cref="ProxyJump"/> resolved when the inventory was read: the jump host's own connection data (and its
+        /// jump, for chained jumps). The transport connects through this and nothing else, so the device object
+        /// connects the same way in any runspace or process it is piped into.
+        /// </summary>
+        public EdgeDevice JumpHost { get; set; }
         /// <summary>none, nopasswd or password.</summary>
         public string SudoMode { get; set; } = "nopasswd";
         public string KnownHostsFile { get; set; }

@@ -107,6 +107,49 @@ namespace EdgeOps.Tests
         }
 
         [Fact]
+        public void A_proxyJump_loop_is_an_error_that_names_the_devices_in_it()
+        {
+            var path = Write("devices:\n  - name: edge-a\n    host: h1\n    proxyJump: edge-b\n  - name: edge-b\n    host: h2\n    proxyJump: edge-c\n" +
+                             "  - name: edge-c\n    host: h3\n    proxyJump: edge-a\n");
+            var r = _ps.Run("Get-EdgeDevice -Inventory $args[0]", path);
+            Assert.Empty(r.Output);
+            var e = Assert.Single(r.Errors);
+            Assert.Equal("InventoryInvalid", e.FullyQualifiedErrorId.Split(',')[0]);
+            Assert.Contains($"{path}:4: 'proxyJump' goes round in a loop: edge-a -> edge-b -> edge-c -> edge-a.", e.ToString());
+            // a device that names itself is a loop too; a jump host named in 'defaults' is not its own jump host
+            var self = Write("devices:\n  - name: edge-a\n    host: h1\n    proxyJump: EDGE-A\n");
+            Assert.Contains("edge-a -> edge-a", Assert.Single(_ps.Run("Get-EdgeDevice -Inventory $args[0]", self).Errors).ToString());
+            var viaDefaults = Write("defaults:\n  proxyJump: bastion\ndevices:\n  - name: bastion\n    host: h0\n  - name: edge-a\n    host: h1\n");
+            var ok = _ps.Run("Get-EdgeDevice -Inventory $args[0]", viaDefaults);
+            Assert.Empty(ok.Errors);
+            Assert.Null(ok.Output[0].Properties["JumpHost"].Value);
+            Assert.Equal("h0", ((PSObject)PSObject.AsPSObject(ok.Output[1].Properties["JumpHost"].Value)).Properties["HostName"].Value);
+        }
+
+        [Fact]
+        public void A_proxyJump_is_resolved_to_the_jump_hosts_connection_data_when_the_inventory_is_read()
+        {
+            var path = Write("defaults:\n  user: pi\ndevices:\n  - name: outer\n    host: 10.0.0.1\n    port: 2201\n    user: ops\n    identityFile: keys/outer\n    ciphers: aes256-ctr\n" +
+                             "  - name: inner\n    host: 10.0.0.2\n    proxyJump: outer\n  - name: edge\n    host: 10.0.0.3\n    proxyJump: inner\n" +
+                             "  - name: listed\n    host: 10.0.0.4\n    proxyJump: 'outer,admin@10.0.0.9:2209'\n");
+            // only 'edge' comes out: its jump hosts travel on it, whether or not they were ever returned
+            var r = _ps.Run("Get-EdgeDevice -Inventory $args[0] -Name edge, listed", path);
+            Assert.Empty(r.Errors);
+            PSObject P(object o) => PSObject.AsPSObject(o);
+            var inner = P(r.Output[0].Properties["JumpHost"].Value);
+            Assert.Equal(("inner", "10.0.0.2", "pi"), ((string)inner.Properties["ComputerName"].Value, (string)inner.Properties["HostName"].Value, (string)inner.Properties["UserName"].Value));
+            var outer = P(inner.Properties["JumpHost"].Value);
+            Assert.Equal(("10.0.0.1", 2201, "ops", "aes256-ctr"), ((string)outer.Properties["HostName"].Value, (int)outer.Properties["Port"].Value,
+                (string)outer.Properties["UserName"].Value, (string)outer.Properties["Ciphers"].Value));
+            Assert.Equal(Path.Combine(_dir, "keys", "outer"), outer.Properties["IdentityFile"].Value);
+            Assert.Null(outer.Properties["JumpHost"].Value);
+            // a comma list goes through its hops in order: outer first, then admin@10.0.0.9:2209
+            var last = P(r.Output[1].Properties["JumpHost"].Value);
+            Assert.Equal(("10.0.0.9", 2209, "admin"), ((string)last.Properties["HostName"].Value, (int)last.Properties["Port"].Value, (string)last.Properties["UserName"].Value));
+            Assert.Equal("outer", P(last.Properties["JumpHost"].Value).Properties["ComputerName"].Value);
+        }
+
+        [Fact]
         public void Typos_prot_usr_and_tag_fail_naming_each_key_and_its_line()
         {
             var path = Write("devices:\n  - name: a\n    host: h\n    prot: 2222\n    usr: nvidia\n    tag: [lab]\n");

@@ -5,7 +5,7 @@
 # table, and README/help, are updated on purpose.
 BeforeDiscovery {
     # the device columns: any object with these properties (Get-EdgeDevice output, Import-Csv rows, results) chains
-    $Device = @('ComputerName', 'HostName', 'Transport', 'Port', 'UserName', 'IdentityFile', 'ProxyJump', 'SudoMode', 'Kind', 'KnownHostsFile', 'KexAlgorithms')
+    $Device = @('ComputerName', 'HostName', 'Transport', 'Port', 'UserName', 'IdentityFile', 'ProxyJump', 'JumpHost', 'SudoMode', 'Kind', 'KnownHostsFile', 'KexAlgorithms')
     $Expected = [ordered]@{
     'Backup-SdCard' = @{ Default = $null; Sets = @{
         '__AllParameterSets' = @{ Mandatory = @('Destination'); FromPipeline = @(); ByPropertyName = $Device }

@@ -5,6 +5,7 @@ using System.Linq;
 using System.Management.Automation;
 using System.Management.Automation.Language;
 using EdgeOps.Fleet;
+using EdgeOps.Benchmark.Measure;
 using EdgeOps.Leases;
 
 namespace EdgeOps.Commands
@@ -38,5 +39,19 @@ namespace EdgeOps.Commands
     {
         public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
             CommandAst commandAst, IDictionary fakeBoundParameters) => Completion.Results(LeaseTime.KnownZoneNames(), wordToComplete);
+    }
+
+    /// <summary>Tab completion of the execution providers this ONNX Runtime offers.</summary>
+    public sealed class ExecutionProviderCompleter : IArgumentCompleter
+    {
+        public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
+            CommandAst commandAst, IDictionary fakeBoundParameters) =>
+            Completion.Results(BenchmarkCompletion.Providers(), wordToComplete);
+    }
+
+    static class BenchmarkCompletion
+    {
+        public static IEnumerable<string> Providers() =>
+            Measurer.AvailableProviders().Select(p => p.EndsWith("ExecutionProvider", StringComparison.Ordinal) ? p.Substring(0, p.Length - 17) : p);
     }
 }

@@ -45,6 +45,14 @@ namespace EdgeOps.Commands
         [Parameter(ValueFromPipelineByPropertyName = true)]
         public string ProxyJump { get; set; }
 
+        /// <summary>
+        /// The resolved jump host Get-EdgeDevice puts on a device (its connection data, recursively), so a device object
+        /// reaches its jump host without the inventory; typed object, as a deserialized device (Import-Clixml) carries
+        /// it as a property bag.
+        /// </summary>
+        [Parameter(ValueFromPipelineByPropertyName = true)]
+        public object JumpHost { get; set; }
+
         [Parameter(ValueFromPipelineByPropertyName = true)]
         [ValidateSet("none", "nopasswd", "password", IgnoreCase = true)]
         public string SudoMode { get; set; }
@@ -100,7 +108,7 @@ namespace EdgeOps.Commands
                 try
                 {
                     device = registry.Resolve(name, HostName, Transport, Port, UserName, IdentityFile,
-                                              ProxyJump, SudoMode, Kind, KnownHostsFile, KexAlgorithms);
+                                              ProxyJump, SudoMode, Kind, KnownHostsFile, KexAlgorithms, JumpHost);
                 }
                 catch (EdgeOpsException e)
                 {

@@ -182,6 +182,13 @@ namespace EdgeOps.Commands
         /// <summary>Under -WhatIf a changing cmdlet writes nothing: its plan is in the WhatIf messages.</summary>
         bool OutputSuppressed { get; set; }
 
+        /// <summary>
+        /// Whether this cmdlet's work on the device changes something (so it asks ShouldProcess, and under -WhatIf its
+        /// results are held back). True for every device of a changing cmdlet; a cmdlet whose work changes nothing on
+        /// some devices (Invoke-EdgeBenchmark on this machine) says so, and there it runs and writes under -WhatIf too.
+        /// </summary>
+        protected virtual bool ChangesUnderWhatIf(EdgeDevice device) => true;
+
         void RunOne(DeviceWork work, ConnectionOptions options)
         {
             var device = work.Device;
@@ -197,7 +204,7 @@ namespace EdgeOps.Commands
                     {
                         foreach (var result in ProcessDevice(ctx))
                         {
-                            if (result == null || OutputSuppressed) continue;
+                            if (result == null || (OutputSuppressed && ChangesUnderWhatIf(device))) continue;
                             if (held != null) { held.Add(result); continue; }
                             var r = result;
                             Post(() => WriteObject(r));

@@ -164,6 +164,12 @@ namespace EdgeOps.Commands
             }
         }
 
+        /// <summary>
+        /// On this machine a benchmark changes nothing (measured in-process), so it asks nothing and writes its results
+        /// under -WhatIf too; on a device it copies the runner and the models, which goes through ShouldProcess.
+        /// </summary>
+        protected override bool ChangesUnderWhatIf(EdgeDevice device) => !device.IsLocal;
+
         protected override IEnumerable<object> ProcessDevice(IDeviceContext context)
         {
             var request = new MeasureRequest
@@ -188,21 +194,5 @@ namespace EdgeOps.Commands
             if (_sample && !budgets.Any) budgets = BenchmarkBudgets.Edge();
             return BenchmarkService.Run(context, request, budgets, RunnerDirectory);
         }
-    }
-
-    /// <summary>Tab completion of the execution providers this ONNX Runtime offers.</summary>
-    public sealed class ExecutionProviderCompleter : IArgumentCompleter
-    {
-        public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
-            System.Management.Automation.Language.CommandAst commandAst, IDictionary fakeBoundParameters) =>
-            BenchmarkCompletion.Providers()
-                .Where(p => p.StartsWith(wordToComplete ?? "", StringComparison.OrdinalIgnoreCase))
-                .Select(p => new CompletionResult(p, p, CompletionResultType.ParameterValue, p));
-    }
-
-    static class BenchmarkCompletion
-    {
-        public static IEnumerable<string> Providers() =>
-            Measurer.AvailableProviders().Select(p => p.EndsWith("ExecutionProvider", StringComparison.Ordinal) ? p.Substring(0, p.Length - 17) : p);
     }
 }

@@ -24,13 +24,8 @@ namespace EdgeOps.Benchmark
         const string HasFileScript = "test -s {0}";
         const string PlaceModelScript = "mkdir -p {0}";
         const string MoveScript = "mv -f {0} {1}";
-        // Before each use: the runner's folder, its parent and its files belong to the login user (or root) and only they
-        // can write them; then the files' sha256, compared with EdgeOps' own copy. A folder named by the right hash proves nothing.
-        const string VerifyScript = "cd -- \"$1\" || exit 2; shift; me=$(id -u); " +
-                                    "for p in .. . \"$@\"; do o=$(stat -c '%u %a' -- \"$p\") || exit 2; u=${o%% *} m=${o#* }; " +
-                                    "if [ \"$u\" != \"$me\" ] && [ \"$u\" != 0 ]; then printf 'unsafe=%s belongs to uid %s\\n' \"$p\" \"$u\"; exit 3; fi; " +
-                                    "if [ $((0$m & 18)) -ne 0 ]; then printf 'unsafe=%s is writable by group or others (mode %s)\\n' \"$p\" \"$m\"; exit 3; fi; done; " +
-                                    "sha256sum -- \"$@\"";
+        /// <summary>Checks the runner's folder and files before each use (Scripts/benchmark-runner-verify.sh).</summary>
+        static string VerifyScript => EmbeddedScripts.Text("benchmark-runner-verify.sh");
 
         static readonly System.Collections.Concurrent.ConcurrentDictionary<string, System.Collections.Generic.Dictionary<string, string>> s_fileHashes =
             new System.Collections.Concurrent.ConcurrentDictionary<string, System.Collections.Generic.Dictionary<string, string>>();

@@ -9,21 +9,12 @@ namespace EdgeOps.Fleet
     /// <summary>Reads live facts from a device in one round trip (board, arch, memory, disk, OS, Python, L4T).</summary>
     public static class DeviceFacts
     {
-        // A Sh.Script template: literal braces are doubled. Sizes stay in kB on the device: mawk (Debian's awk)
-        // prints products above 2^31 in exponent form.
-        const string Script =
-            "echo \"model=$(tr -d '\\0' 2>/dev/null < /sys/firmware/devicetree/base/model || tr -d '\\0' 2>/dev/null < /proc/device-tree/model)\"; " +
-            "echo \"arch=$(uname -m)\"; echo \"kernel=$(uname -r)\"; " +
-            "awk '/^MemTotal:/{{print \"memkb=\" $2}} /^SwapTotal:/{{print \"swapkb=\" $2}} /^MemAvailable:/{{print \"memavailkb=\" $2}} /^SwapFree:/{{print \"swapfreekb=\" $2}}' /proc/meminfo; " +
-            "echo \"rootfreekb=$(df -Pk / | awk 'NR==2{{print $4}}')\"; " +
-            "( . /etc/os-release 2>/dev/null; echo \"os=$PRETTY_NAME\" ); " +
-            "echo \"python=$(python3 -c 'import platform;print(platform.python_version())' 2>/dev/null)\"; " +
-            "echo \"l4t=$(head -n1 /etc/nv_tegra_release 2>/dev/null)\"; " +
-            "echo \"uid=$(id -u)\"";
+        /// <summary>The facts, one key=value per line (Scripts/device-facts.sh).</summary>
+        static string Script => EmbeddedScripts.Text("device-facts.sh");
 
         public static Dictionary<string, string> Read(IDeviceTransport transport, CancellationToken ct)
         {
-            var r = transport.Run(Sh.Script(Script), CommandOptions.Default, ct);
+            var r = transport.Run(Sh.Cmd("sh", "-c", Script), CommandOptions.Default, ct);
             r.EnsureSuccess(transport.Device.ComputerName, "reading device facts");
             var map = new Dictionary<string, string>(StringComparer.Ordinal);
             foreach (var line in r.Stdout.Split('\n'))

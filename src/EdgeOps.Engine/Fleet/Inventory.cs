@@ -80,6 +80,7 @@ namespace EdgeOps.Fleet
             var defaultValues = defaults == null ? new Dictionary<string, (string, YamlNode)>() : ReadMap(full, defaults, allowName: false, unknownKeys);
             var result = new List<Entry>();
             var seen = new Dictionary<string, long>(StringComparer.OrdinalIgnoreCase);
+            var jumpLines = new Dictionary<string, long>(StringComparer.OrdinalIgnoreCase);
             if (devices == null)
             {
                 if (unknownKeys.Count > 0) throw new InventoryException(unknownKeys);
@@ -118,7 +119,7 @@ namespace EdgeOps.Fleet
                         case "user": d.UserName = v; break;
                         case "identityFile": d.IdentityFile = ExpandPath(v, full); break;
                         case "knownHostsFile": d.KnownHostsFile = ExpandPath(v, full); break;
-                        case "proxyJump": d.ProxyJump = v; break;
+                        case "proxyJump": d.ProxyJump = v; jumpLines[name.value] = line; break;
                         case "kexAlgorithms":
                             try { EdgeOps.Transport.KexPreference.Resolve(v); }
                             catch (ArgumentException e) { throw new InventoryException(full, line, "'kexAlgorithms': " + e.Message); }
@@ -139,6 +140,9 @@ namespace EdgeOps.Fleet
                         default: throw new InventoryException(full, line, $"unknown key '{kv.Key}'.");
                     }
                 }
+                // a jump host named in 'defaults' reaches every device but itself
+                if (string.Equals(d.ProxyJump, d.ComputerName, StringComparison.OrdinalIgnoreCase) && !map.Children.ContainsKey(new YamlScalarNode("proxyJump")))
+                    d.ProxyJump = null;
                 foreach (var kv in entryVars) entry.Properties[kv.Key] = kv.Value;
                 if (string.IsNullOrEmpty(d.UserName)) d.UserName = local ? Environment.UserName : "pi";
                 if (local && string.IsNullOrEmpty(d.HostName)) d.HostName = "localhost";
@@ -151,7 +155,19 @@ namespace EdgeOps.Fleet
                 throw new InventoryException(unknownKeys);
             }
             if (unknownKeys.Count > 0) throw new InventoryException(unknownKeys);
+            ResolveJumps(full, result.Select(e => e.Device).ToList(), jumpLines);
             return result;
+        }
+
+        /// <summary>Every device's proxyJump, resolved to the jump host's connection data (see <see cref="ProxyJumps"/>).</summary>
+        static void ResolveJumps(string file, IReadOnlyList<EdgeDevice> devices, IDictionary<string, long> lines)
+        {
+            var byName = devices.ToDictionary(d => d.ComputerName, StringComparer.OrdinalIgnoreCase);
+            foreach (var d in devices)
+            {
+                try { ProxyJumps.Resolve(d, n => byName.TryGetValue(n, out var j) ? j : null); }
+                catch (ProxyJumpException e) { throw new InventoryException(file, lines.TryGetValue(e.Device, out var l) ? l : 0, e.What); }
+            }
         }
 
         static Dictionary<string, (string, YamlNode)> ReadMap(string file, YamlMappingNode map, bool allowName, List<InventoryException> unknownKeys)

@@ -26,7 +26,7 @@ namespace EdgeOps.Leases
         /// <summary>One Blazar resource_properties filter per reservation, e.g. ["==", "$uid", "..."].</summary>
         public List<string> ResourceProperties()
         {
-            string Filter(string prop, string value) => Json.Write(new List<object> { "==", "$" + prop, value });
+            string Filter(string prop, string value) => Json.WriteList(new[] { "==", "$" + prop, value });
             var uids = (DeviceUids ?? new List<string>()).Where(u => !string.IsNullOrWhiteSpace(u)).ToList();
             if (uids.Count > 0) return uids.Select(u => Filter("uid", u.Trim())).ToList();
             var names = (DeviceNames ?? new List<string>()).Where(u => !string.IsNullOrWhiteSpace(u)).ToList();

@@ -44,6 +44,17 @@ namespace EdgeOps.Transport
                 throw new DeviceCommandException(device, what, ExitCode, Stderr);
             return this;
         }
+
+        /// <summary><see cref="IDeviceTransport.Run"/> for every transport: RunStreaming with stdout collected as UTF-8 text.</summary>
+        internal static CommandResult Collected(IDeviceTransport transport, ShellCommand command, CommandOptions options, CancellationToken ct)
+        {
+            using (var stdout = new MemoryStream())
+            {
+                var r = transport.RunStreaming(command, null, stdout, options, ct);
+                r.Stdout = System.Text.Encoding.UTF8.GetString(stdout.ToArray());
+                return r;
+            }
+        }
     }
 
     /// <summary>

@@ -16,15 +16,8 @@ namespace EdgeOps.Transport
         public EdgeDevice Device { get; }
         static readonly bool s_isRoot = Environment.UserName == "root";
 
-        public CommandResult Run(ShellCommand command, CommandOptions options, CancellationToken ct)
-        {
-            using (var stdout = new MemoryStream())
-            {
-                var r = RunStreaming(command, null, stdout, options, ct);
-                r.Stdout = Encoding.UTF8.GetString(stdout.ToArray());
-                return r;
-            }
-        }
+        public CommandResult Run(ShellCommand command, CommandOptions options, CancellationToken ct) =>
+            CommandResult.Collected(this, command, options, ct);
 
         public CommandResult RunStreaming(ShellCommand command, Stream stdin, Stream stdout, CommandOptions options, CancellationToken ct)
         {

@@ -19,8 +19,9 @@ namespace EdgeOps.Transport
     {
         readonly object _gate = new object();
         SshClient _client;
-        SshClient _jump;
-        ForwardedPortLocal _forward;
+        /// <summary>The jump hosts' connections and the ports forwarded over them, outermost first.</summary>
+        readonly List<SshClient> _jumps = new List<SshClient>();
+        readonly List<ForwardedPortLocal> _forwards = new List<ForwardedPortLocal>();
         ConnectionOptions _options;
         string _user;
 
@@ -66,40 +67,41 @@ namespace EdgeOps.Transport
 
         void Connect(CancellationToken ct)
         {
-            string host = Device.HostName;
-            int port = Device.Port > 0 ? Device.Port : 22;
             _user = !string.IsNullOrEmpty(_options.Credential?.UserName) ? _options.Credential.UserName : Device.UserName;
             if (string.IsNullOrEmpty(_user))
                 throw new EdgeOpsException("SshNoUser", "InvalidArgument", $"{Device.ComputerName}: no user name: set 'user' in the inventory or give -Credential.");
-            var knownHosts = new KnownHosts(_options.KnownHostsPath ?? Device.KnownHostsFile ?? KnownHosts.DefaultPath);
-
-            if (!string.IsNullOrEmpty(Device.ProxyJump))
-            {
-                var jumpDevice = ResolveJump(Device.ProxyJump);
-                _jump = CreateClient(jumpDevice, jumpDevice.HostName, jumpDevice.Port, jumpDevice.UserName, knownHosts, isJump: true);
-                ConnectClient(_jump, jumpDevice, ct);
-                _forward = new ForwardedPortLocal("127.0.0.1", 0, host, (uint)port);
-                _jump.AddForwardedPort(_forward);
-                _forward.Start();
-                _client = CreateClient(Device, "127.0.0.1", (int)_forward.BoundPort, _user, knownHosts, isJump: false, keyHost: host, keyPort: port);
-            }
-            else
-            {
-                _client = CreateClient(Device, host, port, _user, knownHosts, isJump: false);
-            }
-            ConnectClient(_client, Device, ct);
+            _client = Reach(Device, _user, 0, ct);
         }
 
-        EdgeDevice ResolveJump(string spec)
+        /// <summary>
+        /// A connected client to the device: directly, or through its <see cref="EdgeDevice.JumpHost"/> (itself reached
+        /// the same way, for chained jumps) with a local port forwarded over the jump host's connection. Only what the
+        /// device object carries is used: no registry of devices.
+        /// </summary>
+        SshClient Reach(EdgeDevice d, string user, int depth, CancellationToken ct)
         {
-            if (KnownDevices.TryGet(spec, out var known)) return known;
-            // user@host:port
-            string user = Device.UserName, host = spec; int port = 22;
-            int at = host.IndexOf('@');
-            if (at >= 0) { user = host.Substring(0, at); host = host.Substring(at + 1); }
-            int colon = host.LastIndexOf(':');
-            if (colon > 0 && int.TryParse(host.Substring(colon + 1), out var p)) { port = p; host = host.Substring(0, colon); }
-            return new EdgeDevice { ComputerName = spec, HostName = host, Port = port, UserName = user, IdentityFile = Device.IdentityFile, KnownHostsFile = Device.KnownHostsFile, KexAlgorithms = Device.KexAlgorithms, Ciphers = Device.Ciphers };
+            bool isJump = depth > 0;
+            string host = d.HostName;
+            int port = d.Port > 0 ? d.Port : 22;
+            var knownHosts = new KnownHosts(_options.KnownHostsPath ?? d.KnownHostsFile ?? KnownHosts.DefaultPath);
+            var jump = d.JumpHost ?? (string.IsNullOrWhiteSpace(d.ProxyJump) ? null : ProxyJumps.FromSpec(d.ProxyJump.Trim(), d));
+            SshClient client;
+            if (jump != null)
+            {
+                if (depth >= 16)
+                    throw new EdgeOpsException("ProxyJumpInvalid", "InvalidData",
+                        $"{Device.ComputerName}: more than 16 jump hosts in a row: correct 'proxyJump' in the inventory, then run the command again.") { Device = Device.ComputerName };
+                var via = Reach(jump, jump.UserName, depth + 1, ct);
+                var forward = new ForwardedPortLocal("127.0.0.1", 0, host, (uint)port);
+                via.AddForwardedPort(forward);
+                forward.Start();
+                _forwards.Add(forward);
+                client = CreateClient(d, "127.0.0.1", (int)forward.BoundPort, user, knownHosts, isJump, keyHost: host, keyPort: port);
+            }
+            else client = CreateClient(d, host, port, user, knownHosts, isJump);
+            if (isJump) _jumps.Add(client);
+            ConnectClient(client, d, ct);
+            return client;
         }
 
         SshClient CreateClient(EdgeDevice d, string connectHost, int connectPort, string user, KnownHosts knownHosts, bool isJump,
@@ -298,15 +300,8 @@ namespace EdgeOps.Transport
             }
         }
 
-        public CommandResult Run(ShellCommand command, CommandOptions options, CancellationToken ct)
-        {
-            using (var stdout = new MemoryStream())
-            {
-                var r = RunStreaming(command, null, stdout, options, ct);
-                r.Stdout = Encoding.UTF8.GetString(stdout.ToArray());
-                return r;
-            }
-        }
+        public CommandResult Run(ShellCommand command, CommandOptions options, CancellationToken ct) =>
+            CommandResult.Collected(this, command, options, ct);
 
         public CommandResult RunStreaming(ShellCommand command, Stream stdin, Stream stdout, CommandOptions options, CancellationToken ct)
         {
@@ -458,10 +453,16 @@ namespace EdgeOps.Transport
 
         void DisposeClients()
         {
-            try { _forward?.Stop(); } catch (Exception) { }
-            _forward?.Dispose(); _forward = null;
+            // inner first: the device, then each forward and the jump host it runs over
             _client?.Dispose(); _client = null;
-            _jump?.Dispose(); _jump = null;
+            for (int i = _forwards.Count - 1; i >= 0; i--)
+            {
+                try { _forwards[i].Stop(); } catch (Exception) { }
+                _forwards[i].Dispose();
+            }
+            _forwards.Clear();
+            for (int i = _jumps.Count - 1; i >= 0; i--) _jumps[i].Dispose();
+            _jumps.Clear();
         }
 
         public void Dispose() { lock (_gate) DisposeClients(); }

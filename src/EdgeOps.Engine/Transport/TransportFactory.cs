@@ -16,7 +16,7 @@ namespace EdgeOps.Transport
         {
             if (device.IsLocal) return new LocalTransport(device, options);
             var key = string.Join("|", device.HostName, device.Port, options.Credential?.UserName ?? device.UserName,
-                device.IdentityFile, device.ProxyJump, options.KnownHostsPath ?? device.KnownHostsFile, device.KexAlgorithms, device.Ciphers, device.ComputerName);
+                device.IdentityFile, Fleet.ProxyJumps.RouteKey(device), options.KnownHostsPath ?? device.KnownHostsFile, device.KexAlgorithms, device.Ciphers, device.ComputerName);
             var lazy = s_pool.GetOrAdd(key, _ => new Lazy<SshTransport>(() => new SshTransport(device), LazyThreadSafetyMode.ExecutionAndPublication));
             var t = lazy.Value;
             try { t.EnsureConnected(options, ct); }

@@ -3,9 +3,9 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
 using System.Linq;
-using System.Text;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
+using YamlDotNet.Serialization;
 
 namespace EdgeOps.Wheels
 {
@@ -95,8 +95,8 @@ namespace EdgeOps.Wheels
     }
 
     /// <summary>
-    /// The catalog file (catalog.yaml beside the wheels). Read with line numbers in errors; written with every string
-    /// double-quoted so versions like "10.2" stay text.
+    /// The catalog file (catalog.yaml beside the wheels). Read with line numbers in errors; written by YamlDotNet's
+    /// serializer, which quotes a string wherever YAML would read it as something else, so versions like "10.2" stay text.
     /// </summary>
     public sealed class WheelCatalog
     {
@@ -208,65 +208,64 @@ namespace EdgeOps.Wheels
             });
         }
 
-        public string ToYaml()
+        /// <summary>The catalog file, written by YamlDotNet's serializer (any text, quoted where YAML needs it; read back by <see cref="Parse"/>).</summary>
+        public string ToYaml() =>
+            "# EdgeOps wheel catalog (written by Publish-TorchWheel; format described in docs/wheels.md)\n" +
+            s_serializer.Serialize(new CatalogFile { Format = Format, Wheels = Wheels.Select(CatalogFile.Entry.Of).ToList() });
+
+        static readonly ISerializer s_serializer = new SerializerBuilder()
+            .ConfigureDefaultValuesHandling(DefaultValuesHandling.OmitNull | DefaultValuesHandling.OmitEmptyCollections)
+            .WithQuotingNecessaryStrings()
+            .WithEventEmitter(next => new ControlCharactersQuoted(next))
+            .DisableAliases()
+            .Build();
+
+        /// <summary>A string with a line break, tab or other control character goes double-quoted, where YAML keeps it as it is (a block scalar would turn \r\n into \n).</summary>
+        sealed class ControlCharactersQuoted : YamlDotNet.Serialization.EventEmitters.ChainedEventEmitter
         {
-            var sb = new StringBuilder();
-            sb.Append("# EdgeOps wheel catalog (written by Publish-TorchWheel; format described in docs/wheels.md)\n");
-            sb.Append("format: 1\n");
-            if (Wheels.Count == 0) { sb.Append("wheels: []\n"); return sb.ToString(); }
-            sb.Append("wheels:\n");
-            foreach (var w in Wheels)
+            public ControlCharactersQuoted(IEventEmitter next) : base(next) { }
+
+            public override void Emit(ScalarEventInfo eventInfo, IEmitter emitter)
             {
-                sb.Append("  - file: ").Append(Q(w.File)).Append('\n');
-                Line(sb, "package", w.Package);
-                Line(sb, "version", w.Version);
-                Line(sb, "sha256", w.Sha256);
-                if (w.Size >= 0) sb.Append("    size: ").Append(w.Size.ToString(CultureInfo.InvariantCulture)).Append('\n');
-                Seq(sb, "tags", w.Tags);
-                Line(sb, "l4t", w.L4T);
-                Line(sb, "jetpack", w.JetPack);
-                Line(sb, "cuda", w.Cuda);
-                Seq(sb, "devices", w.Devices);
-                Seq(sb, "systemLibraries", w.SystemLibraries);
-                Seq(sb, "systemPackages", w.SystemPackages);
-                Seq(sb, "requires", w.Requires);
-                Line(sb, "torch", w.Torch);
-                Line(sb, "published", w.Published);
+                if (eventInfo.Source.Value is string s && s.Any(char.IsControl)) eventInfo.Style = ScalarStyle.DoubleQuoted;
+                base.Emit(eventInfo, emitter);
             }
-            return sb.ToString();
         }
 
-        static void Line(StringBuilder sb, string key, string value)
+        /// <summary>The file's layout: keys in this order, an empty or unknown value left out.</summary>
+        sealed class CatalogFile
         {
-            if (!string.IsNullOrEmpty(value)) sb.Append("    ").Append(key).Append(": ").Append(Q(value)).Append('\n');
-        }
+            [YamlMember(Alias = "format", Order = 0)] public int Format { get; set; }
+            [YamlMember(Alias = "wheels", Order = 1, DefaultValuesHandling = DefaultValuesHandling.Preserve)] public List<Entry> Wheels { get; set; }
 
-        static void Seq(StringBuilder sb, string key, List<string> values)
-        {
-            if (values == null || values.Count == 0) return;
-            sb.Append("    ").Append(key).Append(": [").Append(string.Join(", ", values.Select(Q))).Append("]\n");
-        }
-
-        /// <summary>A YAML double-quoted scalar.</summary>
-        static string Q(string s)
-        {
-            var sb = new StringBuilder("\"");
-            foreach (var c in s)
+            public sealed class Entry
             {
-                switch (c)
+                [YamlMember(Alias = "file", Order = 0)] public string File { get; set; }
+                [YamlMember(Alias = "package", Order = 1)] public string Package { get; set; }
+                [YamlMember(Alias = "version", Order = 2)] public string Version { get; set; }
+                [YamlMember(Alias = "sha256", Order = 3)] public string Sha256 { get; set; }
+                [YamlMember(Alias = "size", Order = 4)] public long? Size { get; set; }
+                [YamlMember(Alias = "tags", Order = 5)] public List<string> Tags { get; set; }
+                [YamlMember(Alias = "l4t", Order = 6)] public string L4T { get; set; }
+                [YamlMember(Alias = "jetpack", Order = 7)] public string JetPack { get; set; }
+                [YamlMember(Alias = "cuda", Order = 8)] public string Cuda { get; set; }
+                [YamlMember(Alias = "devices", Order = 9)] public List<string> Devices { get; set; }
+                [YamlMember(Alias = "systemLibraries", Order = 10)] public List<string> SystemLibraries { get; set; }
+                [YamlMember(Alias = "systemPackages", Order = 11)] public List<string> SystemPackages { get; set; }
+                [YamlMember(Alias = "requires", Order = 12)] public List<string> Requires { get; set; }
+                [YamlMember(Alias = "torch", Order = 13)] public string Torch { get; set; }
+                [YamlMember(Alias = "published", Order = 14)] public string Published { get; set; }
+
+                static string OrNull(string s) => string.IsNullOrEmpty(s) ? null : s;
+
+                public static Entry Of(WheelEntry w) => new Entry
                 {
-                    case '"': sb.Append("\\\""); break;
-                    case '\\': sb.Append("\\\\"); break;
-                    case '\n': sb.Append("\\n"); break;
-                    case '\r': sb.Append("\\r"); break;
-                    case '\t': sb.Append("\\t"); break;
-                    default:
-                        if (c < 0x20) sb.Append("\\x").Append(((int)c).ToString("x2", CultureInfo.InvariantCulture));
-                        else sb.Append(c);
-                        break;
-                }
+                    File = w.File, Package = OrNull(w.Package), Version = OrNull(w.Version), Sha256 = OrNull(w.Sha256),
+                    Size = w.Size >= 0 ? w.Size : (long?)null, Tags = w.Tags, L4T = OrNull(w.L4T), JetPack = OrNull(w.JetPack),
+                    Cuda = OrNull(w.Cuda), Devices = w.Devices, SystemLibraries = w.SystemLibraries, SystemPackages = w.SystemPackages,
+                    Requires = w.Requires, Torch = OrNull(w.Torch), Published = OrNull(w.Published),
+                };
             }
-            return sb.Append('"').ToString();
         }
     }
 }

@@ -62,6 +62,21 @@ namespace EdgeOps.Tests.Benchmark
         }
 
         [Fact]
+        public void On_this_machine_it_changes_nothing_so_WhatIf_and_Confirm_ask_nothing_and_results_come_out()
+        {
+            // in-process measurement writes nothing anywhere: no ShouldProcess, so -WhatIf neither holds it back nor plans it
+            var model = SampleModels.Ensure()[0];
+            var r = _ps.Run("Invoke-EdgeBenchmark -Model $args[0] -Runs 3 -WarmupRuns 1 -WhatIf", model);
+            Assert.Empty(r.Errors);
+            Assert.Empty(r.WhatIf);
+            Assert.Equal("in-process", P(Assert.Single(r.Output), "MeasuredBy"));
+            // -Confirm would prompt before every change: there is none here, so the host is never asked
+            var c = _ps.Run("Invoke-EdgeBenchmark -Model $args[0] -Runs 3 -WarmupRuns 1 -Confirm", model);
+            Assert.Empty(c.Errors);
+            Assert.Equal("in-process", P(Assert.Single(c.Output), "MeasuredBy"));
+        }
+
+        [Fact]
         public void Export_Csv_contract_one_flat_row_per_model_and_device()
         {
             var models = SampleModels.Ensure();

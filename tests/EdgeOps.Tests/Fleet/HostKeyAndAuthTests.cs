@@ -1,3 +1,4 @@
+using System.Management.Automation;
 using EdgeOps.Tests.Infrastructure;
 using Xunit;
 
@@ -223,5 +224,49 @@ public class HostKeyAndAuthTests
             Assert.Contains($":{lines[1].Split(' ')[1]} ", ss);
         }
         EdgeOps.Transport.TransportFactory.CloseAll();
+    }
+
+    [FleetFact]
+    public void A_device_with_a_named_jump_connects_from_a_new_runspace_and_a_new_process_that_never_read_the_inventory()
+    {
+        var fleet = _f.Fleet;
+        var (jump, target) = (fleet.Devices[0], fleet.Devices[1]);
+        // the jump device under a name no other test uses, so no device list of this process could know it
+        var bastion = "bastion-" + Guid.NewGuid().ToString("N")[..8];
+        var inv = fleet.WriteInventory(fleet.TempFile("inv.yaml"), new[] { target },
+            extra: _ => new[] { ("proxyJump", bastion) });
+        File.AppendAllText(inv, $"  - name: '{bastion}'\n    host: '{jump.Address}'\n    kind: generic\n");
+        var saved = fleet.TempFile("devices.xml");
+        EdgeOps.Transport.TransportFactory.CloseAll();
+        try
+        {
+            using (target.OnlyReachableThroughOtherDevices())
+            {
+                PSObject device;
+                using (var reader = new PowerShellSession())
+                {
+                    // only the target is read: the jump device is never returned, only carried on the target
+                    var r = reader.Run("Get-EdgeDevice -Inventory $args[0] -Name $args[1]", inv, target.Name);
+                    Assert.Empty(r.Errors);
+                    device = Assert.Single(r.Output);
+                    reader.Run("$args[0] | Export-Clixml -Path $args[1]", device, saved);
+                }
+                using (var fresh = new PowerShellSession())
+                {
+                    var r = fresh.Run("$args[0] | Invoke-EdgeCommand -Command hostname", device);
+                    Assert.Empty(r.Errors);
+                    Assert.Equal(target.Name, Assert.Single(r.Output).P("Stdout").Trim());
+                }
+                EdgeOps.Transport.TransportFactory.CloseAll();
+                // another process, from the saved (deserialized) device: no object of this process, no inventory
+                var (exit, stdout, stderr) = HostProcess.Run(Repo.Edgeops, new[] { "-Command",
+                    $"Import-Clixml -Path '{saved}' | Invoke-EdgeCommand -Command hostname | ForEach-Object Stdout" },
+                    timeout: TimeSpan.FromMinutes(3));
+                Assert.True(exit == 0, $"exit {exit}: {stderr}");
+                // this host cannot reach the target itself (the rule above): the answer came through the jump device
+                Assert.Equal(target.Name, stdout.Trim());
+            }
+        }
+        finally { EdgeOps.Transport.TransportFactory.CloseAll(); }
     }
 }

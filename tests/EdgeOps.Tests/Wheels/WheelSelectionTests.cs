@@ -79,6 +79,50 @@ namespace EdgeOps.Tests.Wheels
         }
 
         [Theory]
+        [InlineData("it's \"quoted\"")]
+        [InlineData("key: value # not a comment")]
+        [InlineData("two\nlines\r\nand a\ttab")]
+        [InlineData("Grüße, 東京, ☃")]
+        [InlineData("- [not, a, list] {x: 1} & *alias !tag")]
+        [InlineData("null")]
+        [InlineData("~")]
+        [InlineData("10.20")]
+        [InlineData("  padded  ")]
+        [InlineData("$(reboot); `id`")]
+        public void Catalog_round_trips_hostile_text_in_every_free_field(string hostile)
+        {
+            var cat = new WheelCatalog();
+            cat.Upsert(new WheelEntry
+            {
+                File = "torch-2.1.0-cp311-cp311-linux_aarch64.whl", Package = "torch", Version = "2.1.0", Size = 7,
+                Tags = { "cp311-cp311-linux_aarch64" }, L4T = hostile, JetPack = hostile, Cuda = hostile, Devices = { hostile, "jetson-nano" },
+                Torch = hostile, Published = hostile, SystemLibraries = { "libopenblas.so.0" },
+            });
+            var yaml = cat.ToYaml();
+            var w = Assert.Single(WheelCatalog.Parse(yaml, "test").Wheels);
+            Assert.Equal((hostile, hostile, hostile, hostile, hostile), (w.L4T, w.JetPack, w.Cuda, w.Torch, w.Published));
+            Assert.Equal(new[] { hostile, "jetson-nano" }, w.Devices);
+            Assert.Equal(("torch-2.1.0-cp311-cp311-linux_aarch64.whl", 7L), (w.File, w.Size));
+            Assert.Equal(new[] { "libopenblas.so.0" }, w.SystemLibraries);
+        }
+
+        [Fact]
+        public void Catalogs_written_by_the_earlier_hand_written_writer_still_read()
+        {
+            // the layout EdgeOps wrote before the catalog went through YamlDotNet's serializer: every string double-quoted, flow lists
+            var old = "# EdgeOps wheel catalog (written by Publish-TorchWheel; format described in docs/wheels.md)\nformat: 1\nwheels:\n" +
+                      "  - file: \"jp46/torch-1.10.0-cp36-cp36m-linux_aarch64.whl\"\n    package: \"torch\"\n    version: \"1.10.0\"\n    size: 42\n" +
+                      "    tags: [\"cp36-cp36m-linux_aarch64\"]\n    l4t: \"32.7.*\"\n    cuda: \"10.2\"\n    devices: [\"jetson-nano\"]\n" +
+                      "    requires: [\"numpy<2\"]\n    published: \"a \\\"b\\\" \\x01\\nc\"\n";
+            var w = Assert.Single(WheelCatalog.Parse(old, "old").Wheels);
+            Assert.Equal(("10.2", "32.7.*", 42L), (w.Cuda, w.L4T, w.Size));
+            Assert.Equal("a \"b\" \u0001\nc", w.Published);
+            var again = Assert.Single(WheelCatalog.Parse(WheelCatalog.Parse(old, "old").ToYaml(), "new").Wheels);
+            Assert.Equal((w.File, w.Cuda, w.Published), (again.File, again.Cuda, again.Published));
+            Assert.Equal(new[] { "numpy<2" }, again.Requires);
+        }
+
+        [Theory]
         [InlineData("wheels: [", "not valid YAML")]
         [InlineData("wheels:\n  - sha256: abc\n", "has no 'file'")]
         [InlineData("wheels:\n  - file: notawheel.zip\n", "not a wheel file name")]
