@@ -19,17 +19,19 @@ namespace EdgeOps.Backup
         public bool IsBlock;
         public bool HasZstd;
         public bool HasPerl;
+        /// <summary>The probe ran with flush and dropped the card's cached blocks.</summary>
+        public bool Flushed;
         public int Cpus;
         public List<string> Mounted = new List<string>();
         public Dictionary<string, string> Facts = new Dictionary<string, string>();
 
-        public static CardProbe Run(IDeviceTransport t, string devicePath, CancellationToken ct)
+        public static CardProbe Run(IDeviceTransport t, string devicePath, CancellationToken ct, bool flush = false)
         {
             var name = t.Device.ComputerName;
             if (devicePath != null && devicePath.Any(ch => ch < 0x20 || ch == 0x7f))
                 throw new EdgeOpsException("SdCardPathInvalid", "InvalidArgument",
                     $"{name}: -DevicePath '{Visible(devicePath)}' contains a control character (newline, tab...): give the card's path, for example /dev/mmcblk0 or /dev/sdb.");
-            var r = t.Run(DeviceScripts.ProbeCommand(devicePath), CommandOptions.Root, ct);
+            var r = t.Run(DeviceScripts.ProbeCommand(devicePath, flush), CommandOptions.Root, ct);
             r.EnsureSuccess(name, "looking at the card");
             var kv = DeviceScripts.ParseKeyValues(r.Stdout);
             string One(string k) => kv.TryGetValue(k, out var l) && l.Count > 0 ? l[0] : null;
@@ -37,7 +39,7 @@ namespace EdgeOps.Backup
             {
                 DevicePath = One("dev"), RealPath = One("real"), RootSource = One("rootsrc"), RootDisk = One("rootdisk"),
                 IsBlock = One("kind") == "block", HasZstd = One("zstd") != null, HasPerl = One("perl") != null,
-                Cpus = int.TryParse(One("cpus"), out var c) ? c : 1,
+                Cpus = int.TryParse(One("cpus"), out var c) ? c : 1, Flushed = One("flushed") == "1",
             };
             if (kv.TryGetValue("mounted", out var m)) p.Mounted = m;
             foreach (var k in new[] { "model", "arch", "kernel", "os" }) if (One(k) is string v && v.Length > 0) p.Facts[k] = v;

@@ -78,12 +78,14 @@ namespace EdgeOps.Backup
                 var map = (BlockMap)null;
                 try
                 {
+                    // sync, look at the card and drop its cached blocks in one round trip (after stopping services, the
+                    // flush is done again below)
                     ctx.Verbose("sync");
-                    t.Run(DeviceScripts.Sync(), CommandOptions.Root, ct).EnsureSuccess(name, "sync");
-                    probe = CardProbe.Run(t, req.DevicePath, ct);
+                    var services = req.StopService ?? new string[0];
+                    probe = CardProbe.Run(t, req.DevicePath, ct, flush: true);
                     try
                     {
-                        foreach (var svc in req.StopService ?? new string[0])
+                        foreach (var svc in services)
                         {
                             if (!ctx.ShouldProcess(svc, "Stop service for the backup")) continue;
                             ctx.Verbose($"stopping service '{svc}'");
@@ -92,7 +94,8 @@ namespace EdgeOps.Backup
                         }
                         // Written data to the card, and the card's own cached blocks dropped: a whole-disk device has a
                         // page cache of its own that writes through its partitions do not update.
-                        t.Run(DeviceScripts.FlushBuffers(probe.DevicePath), CommandOptions.Root, ct).EnsureSuccess(name, "sync");
+                        if (stopped.Count > 0 || !probe.Flushed)
+                            t.Run(DeviceScripts.FlushBuffers(probe.DevicePath), CommandOptions.Root, ct).EnsureSuccess(name, "sync");
                         ctx.Verbose($"reading the partition table and filesystem headers of '{probe.DevicePath}' ({RateMeter.Human(probe.Size)})");
                         var phase = Stopwatch.StartNew();
                         layout = CardLayout.Scan(new DeviceBlockSource(t, probe.DevicePath, ct), probe.Size);
@@ -143,7 +146,7 @@ namespace EdgeOps.Backup
                 return new SdCardBackup
                 {
                     ComputerName = name, Path = store.PathOf(name, names.Image), SourcePath = probe.DevicePath,
-                    ImageBytes = layout.ImageSize, StoredBytes = stored, UsedBytes = layout.MappedBytes, Sha256 = hashes.raw,
+                    ImageBytes = layout.ImageSize, StoredBytes = stored, UsedBytes = layout.MappedBytes, MapSha256 = hashes.raw,
                     Seconds = Math.Round(seconds, 2), MBps = Math.Round(layout.ImageSize / 1048576.0 / Math.Max(seconds, 0.001), 1),
                     Verified = true, Removed = string.Join(", ", removed), Compression = compression,
                 };
@@ -200,10 +203,16 @@ namespace EdgeOps.Backup
                 catch (Exception e) when (guarded.Error != null)
                 {
                     sink.Abort();
+                    if (guarded.Error is InvalidDataException bad) throw BadStream(name, bad);
                     throw new StreamFailure(guarded.Error, e);
                 }
                 catch { sink.Abort(); throw; }
-                if (guarded.Error != null) { sink.Abort(); throw new StreamFailure(guarded.Error, null); }
+                if (guarded.Error != null)
+                {
+                    sink.Abort();
+                    if (guarded.Error is InvalidDataException bad) throw BadStream(name, bad);
+                    throw new StreamFailure(guarded.Error, null);
+                }
                 if (r.ExitCode != 0)
                 {
                     sink.Abort();
@@ -224,6 +233,11 @@ namespace EdgeOps.Backup
                 return (hashes, sink.StoredBytes);
             }
         }
+
+        /// <summary>The device's stream did not decode to what the plan asked for (a frame too long or short, not zstd).</summary>
+        static EdgeOpsException BadStream(string name, InvalidDataException e) =>
+            new EdgeOpsException("BackupStreamIncomplete", "ReadError",
+                $"{name}: the image stream from the device does not decode to the card's used blocks ({e.Message.TrimEnd('.')}). Check the device's network and its zstd, then run the backup again.", e);
 
         /// <summary>A failure of the destination (disk full, share gone) while the device was streaming.</summary>
         sealed class StreamFailure : Exception
@@ -345,7 +359,7 @@ namespace EdgeOps.Backup
                 EdgeOpsVersion = Version, ComputerName = d.ComputerName, Created = stamp.UtcDateTime.ToString("o", CultureInfo.InvariantCulture),
                 Seconds = Math.Round(seconds, 2), SourcePath = probe.DevicePath, CardBytes = layout.DiskSize, ImageBytes = layout.ImageSize,
                 UsedBytes = layout.MappedBytes, StoredBytes = stored, ImageFile = names.Image, BmapFile = names.Map, Compression = compression,
-                Sha256 = hashes.raw, CompressedSha256 = hashes.compressed, Verified = true,
+                MapSha256 = hashes.raw, CompressedSha256 = hashes.compressed, Verified = true,
                 VerifiedAt = DateTimeOffset.UtcNow.UtcDateTime.ToString("o", CultureInfo.InvariantCulture), StoppedServices = stopped,
                 Device = new ManifestDevice
                 {
