@@ -70,15 +70,54 @@ namespace EdgeOps.Backup
         static bool Same(string a, string b) => !string.IsNullOrEmpty(a) && !string.IsNullOrEmpty(b) && a == b;
     }
 
-    /// <summary>Reads ranges of a card through the transport with the perl helper (root).</summary>
-    sealed class DeviceBlockSource : IBlockSource
+    /// <summary>
+    /// Reads ranges of a card through the transport with the perl helper (root). Each read is a round trip (a command
+    /// over SSH, sudo, perl), so what the layout scan will surely need next can be fetched ahead in one
+    /// (<see cref="IPrefetchingBlockSource.Prefetch"/>) and is then served from here.
+    /// </summary>
+    sealed class DeviceBlockSource : IPrefetchingBlockSource
     {
         readonly IDeviceTransport _t;
         readonly string _path;
         readonly CancellationToken _ct;
+        readonly List<(ByteRange range, byte[] data)> _fetched = new List<(ByteRange, byte[])>();
         public DeviceBlockSource(IDeviceTransport t, string path, CancellationToken ct) { _t = t; _path = path; _ct = ct; }
 
         public byte[] Read(IReadOnlyList<ByteRange> ranges)
+        {
+            var held = FromFetched(ranges);
+            return held ?? Fetch(ranges);
+        }
+
+        public void Prefetch(IReadOnlyList<ByteRange> ranges)
+        {
+            var data = Fetch(ranges);
+            long at = 0;
+            foreach (var r in ranges)
+            {
+                var piece = new byte[r.Length];
+                Buffer.BlockCopy(data, (int)at, piece, 0, (int)r.Length);
+                _fetched.Add((r, piece));
+                at += r.Length;
+            }
+        }
+
+        /// <summary>The ranges' bytes when every one lies inside something fetched ahead; else null.</summary>
+        byte[] FromFetched(IReadOnlyList<ByteRange> ranges)
+        {
+            var output = new byte[ranges.Sum(r => r.Length)];
+            long at = 0;
+            foreach (var r in ranges)
+            {
+                int i = _fetched.FindIndex(f => f.range.Start <= r.Start && r.End <= f.range.End);
+                if (i < 0) return null;
+                Buffer.BlockCopy(_fetched[i].data, (int)(r.Start - _fetched[i].range.Start), output, (int)at, (int)r.Length);
+                at += r.Length;
+            }
+            return output;
+        }
+
+        byte[] Fetch(IReadOnlyList<ByteRange> ranges)
         {
             var plan = DeviceScripts.Plan(ranges.Select(r => (IReadOnlyList<ByteRange>)new[] { r }));
             using (var output = new MemoryStream())

@@ -198,7 +198,7 @@ namespace EdgeOps.Backup
                 try
                 {
                     var cmd = DeviceScripts.ReaderCommand(probe.DevicePath, onDevice, req.CompressionLevel, 0);
-                    r = t.RunStreaming(cmd, new MemoryStream(plan), guarded, new CommandOptions { Sudo = true, Timeout = req.StreamTimeout }, cts.Token);
+                    r = t.RunStreaming(cmd, new MemoryStream(plan), guarded, new CommandOptions { Sudo = true, Timeout = req.StreamTimeout, BulkOutput = true }, cts.Token);
                 }
                 catch (Exception e) when (guarded.Error != null)
                 {

@@ -134,19 +134,19 @@ namespace EdgeOps.Tests.Backup
                 load = Load();
                 var again = Ours(new[] { d0 }, again: true);
                 Say($"{what}: Backup-SdCard again in the same host {again.s,6:0.0} s (load {load}): controller CPU {again.cpu:0.00} s = {again.cpu / gib:0.00} s per GiB of card");
-                Say("    controller CPU by thread: " + again.threads);
+                Say("    controller CPU by thread (same host): " + again.threads);
                 if (limit > 0)
                     Say($"{what}: physical limit (used blocks / {limit} MiB/s) {us.used / 1048576.0 / limit:0.0} s = {us.used / 1048576.0 / limit / zs.s:0.00}x the one-liner; " +
                         $"Backup-SdCard at {us.used / 1048576.0 / limit / us.s:0.00}x of the card's speed");
                 foreach (var v in us.phases) Say("    " + v);
-                Say("    controller CPU by thread: " + us.threads);
+                Say("    controller CPU by thread (new host): " + us.threads);
                 if (limit > 0 && count > 1)
                 {
                     load = Load();
                     var all = Ours(fleet.Devices);
                     Say($"{what}: {count} devices at once: {all.s:0.0} s = {all.s / us.s:0.00}x one device's wall; controller CPU {all.cpu:0.0} s " +
                         $"({all.cpu / all.s:0.00} of {Environment.ProcessorCount} cores busy on average; {all.cpu / (gib * count):0.00} s per GiB); load {load}");
-                    Say("    controller CPU by thread: " + all.threads);
+                    Say("    controller CPU by thread (8 at once): " + all.threads);
                 }
             }
             kept?.Dispose();
