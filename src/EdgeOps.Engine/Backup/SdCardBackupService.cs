@@ -39,7 +39,10 @@ namespace EdgeOps.Backup
     /// </summary>
     public static class SdCardBackupService
     {
-        const long MaxChunkGap = 1L << 20, MaxChunkSpan = 128L << 20;
+        // A chunk is one zstd process and one frame on the device: the card idles while one ends and the next starts, so
+        // chunks are large; the zeros of the gaps inside a chunk cost the device's zstd and the controller's decoder
+        // almost nothing (they are never read from the card).
+        const long MaxChunkGap = 8L << 20, MaxChunkSpan = 1L << 30;
         public const string ImageSuffix = ".img.zst", MapSuffix = ".img.bmap", ManifestSuffix = ".json", PartialSuffix = ".partial";
 
         public static string Version =>
@@ -181,6 +184,7 @@ namespace EdgeOps.Backup
             var chunks = Ranges.Chunk(layout.Mapped, MaxChunkGap, MaxChunkSpan);
             var spans = chunks.Select(c => new ByteRange(c[0].Start, c[c.Count - 1].End - c[0].Start)).ToList();
             var plan = DeviceScripts.Plan(chunks);
+            ctx.Verbose($"{chunks.Count} chunks ({RateMeter.Human(Ranges.Total(spans))} with the zeros between ranges inside them)");
             long total = layout.ImageSize;
             const string activity = "Backing up the SD card";
             using (var cts = CancellationTokenSource.CreateLinkedTokenSource(ctx.Cancellation))
