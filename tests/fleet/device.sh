@@ -11,6 +11,11 @@
 #   device.sh init    DIR       (internal) runs as PID 1 of the device's namespaces
 #
 # create reads: DEV_NAME DEV_ADDR DEV_PORT DEV_KIND DEV_SUDO DEV_SIZE DEV_PWHASH DEV_AUTHKEYS (file) DEV_DATA_MB
+#   DEV_BOOT_MIB (optional, 64): size of the FAT32 boot partition (Raspberry Pi OS makes 256 or 512).
+#   DEV_READ_BPS (optional, 0 = no limit): the card reads at most this many bytes/s, as a real SD card does: the
+#   device's processes (init, sshd, everything run through it) live in a cgroup v1 blkio group,
+#   /sys/fs/cgroup/blkio/edgeops-<fleet>-<device>, with blkio.throttle.read_bps_device on the card's loop devices
+#   (buffered and O_DIRECT reads alike; start makes it, stop and destroy remove it).
 #   DEV_TREE (optional): the root tree of another architecture (tests/fleet/tree.sh ensure arm64|armhf). Such a
 #   device's /usr is the tree's, its /etc a copy of the tree's; commands run under qemu-user-static (binfmt_misc).
 #   sshd stays this machine's: it runs in the device's namespaces with the host's /usr and ChrootDirectory
@@ -24,6 +29,7 @@ H="$DIR/host"          # host-side files of the device (meminfo, firmware dir, l
 # An emulated device's root inside its mount namespace: sshd's ChrootDirectory needs every folder on the way
 # root-owned and not group/world-writable, which /var/tmp is not; /run there is the device's own tmpfs.
 C=/run/edgeops-device/root
+BLKIO=/sys/fs/cgroup/blkio
 
 log() { printf '%s\n' "$*" >&2; }
 
@@ -52,16 +58,22 @@ create() {
   mkdir -p "$DIR" "$R" "$H"
   local img="$DIR/card.img"
   truncate -s "$DEV_SIZE" "$img"
-  # MBR like Raspberry Pi OS: p1 FAT32 (LBA) boot at 4 MiB, 64 MiB; p2 Linux root, the rest.
-  printf 'label: dos\nlabel-id: 0x%08x\nunit: sectors\n\nstart=8192, size=131072, type=c\nstart=139264, type=83\n' \
-    $(( (RANDOM << 16) | RANDOM )) | sfdisk -q --no-tell-kernel "$img" >/dev/null
+  # MBR like Raspberry Pi OS: p1 FAT32 (LBA) boot at 4 MiB, 64 MiB (DEV_BOOT_MIB); p2 Linux root, the rest.
+  local bootsec=$(( ${DEV_BOOT_MIB:-64} * 2048 )) rootsec
+  rootsec=$(( 8192 + bootsec ))
+  printf 'label: dos\nlabel-id: 0x%08x\nunit: sectors\n\nstart=8192, size=%d, type=c\nstart=%d, type=83\n' \
+    $(( (RANDOM << 16) | RANDOM )) "$bootsec" "$rootsec" | sfdisk -q --no-tell-kernel "$img" >/dev/null
   # Whole card, and one loop device per partition (this kernel may lack MBR partition scanning, so
   # partitions are loop devices at the partition's offset rather than loopNpM nodes).
   local card bootl rootl
   card=$(losetup --find --show "$img")
-  bootl=$(losetup --find --show --offset $((8192 * 512)) --sizelimit $((131072 * 512)) "$img")
-  rootl=$(losetup --find --show --offset $((139264 * 512)) "$img")
+  bootl=$(losetup --find --show --offset $((8192 * 512)) --sizelimit $((bootsec * 512)) "$img")
+  rootl=$(losetup --find --show --offset $((rootsec * 512)) "$img")
   echo "$card" > "$H/loop"; echo "$bootl" > "$H/bootloop"; echo "$rootl" > "$H/rootloop"
+  echo "${DEV_READ_BPS:-0}" > "$H/read_bps"
+  # read-ahead as an SD card's (mmcblk: 128 KiB), not a loop device's over a file (megabytes): with a read limit, every
+  # small cold read would otherwise cost megabytes of the card's time
+  for l in "$card" "$bootl" "$rootl"; do echo 128 > "/sys/block/${l##*/}/queue/read_ahead_kb" 2>/dev/null || true; done
   mkfs.vfat -F 32 -n BOOT "$bootl" >/dev/null
   # 4 KiB blocks on the emulated devices, as on a real card's root (mke2fs picks 1 KiB for a partition this small, where a
   # swap file's extents are not page-aligned and the kernel uses fewer pages than the file has)
@@ -287,10 +299,45 @@ start_sshd() {
 
 keeper_pid() { [ -f "$H/keeper.pid" ] && cat "$H/keeper.pid" || true; }
 
+# The device's blkio cgroup: named after the fleet and device folders (unique on this machine).
+cgroup_dir() { local real; real=$(readlink -f "$DIR"); echo "$BLKIO/edgeops-$(basename "$(dirname "$real")")-$(basename "$real")"; }
+
+# Makes the cgroup with the read limit on the card's loop devices (whole card and partitions); prints its folder,
+# nothing when the device reads at full speed.
+cgroup_make() {
+  local bps cg l mm
+  bps=$(cat "$H/read_bps" 2>/dev/null || echo 0)
+  [ "$bps" -gt 0 ] 2>/dev/null || return 0
+  [ -w "$BLKIO/cgroup.procs" ] || { log "device $DIR: a read limit needs cgroup v1 blkio at $BLKIO"; exit 1; }
+  cg=$(cgroup_dir)
+  mkdir -p "$cg"
+  for l in "$(cat "$H/loop")" "$(cat "$H/bootloop")" "$(cat "$H/rootloop")"; do
+    mm=$(lsblk -ndo MAJ:MIN "$l" | tr -d ' ')
+    echo "$mm $bps" > "$cg/blkio.throttle.read_bps_device"
+  done
+  echo "$cg"
+}
+
+# Removes the cgroup (its processes are gone or killed first).
+cgroup_remove() {
+  local cg p
+  cg=$(cgroup_dir)
+  [ -d "$cg" ] || return 0
+  for _ in $(seq 300); do
+    rmdir "$cg" 2>/dev/null && return 0
+    while read -r p; do kill -KILL "$p" 2>/dev/null || true; done < "$cg/cgroup.procs"
+    sleep 0.01
+  done
+  log "device $DIR: cgroup $cg not removed"
+}
+
 start() {
-  local addr port upid kpid=""
+  local addr port upid kpid="" cg
   addr=$(cat "$H/addr"); port=$(cat "$H/port")
-  setsid unshare --mount --uts --pid --fork --propagation private -- /bin/bash "$HERE/device.sh" init "$DIR" </dev/null >"$H/init.log" 2>&1 &
+  cg=$(cgroup_make)
+  # the device's first process joins the cgroup before anything starts, so all of the device inherits it
+  ( if [ -n "$cg" ]; then echo "$BASHPID" > "$cg/cgroup.procs"; fi
+    exec setsid unshare --mount --uts --pid --fork --propagation private -- /bin/bash "$HERE/device.sh" init "$DIR" ) </dev/null >"$H/init.log" 2>&1 &
   upid=$!
   for _ in $(seq 500); do
     kpid=$(cat "/proc/$upid/task/$upid/children" 2>/dev/null | awk '{print $1}')
@@ -317,6 +364,7 @@ stop() {
     for _ in $(seq 300); do kill -0 "$kpid" 2>/dev/null || break; sleep 0.01; done
   fi
   rm -f "$H/keeper.pid"
+  cgroup_remove
 }
 
 destroy() {
@@ -329,6 +377,7 @@ destroy() {
   for p in /proc/[0-9]*; do
     case "$(readlink "$p/root" 2>/dev/null)" in "$real"/*) kill -KILL "${p#/proc/}" 2>/dev/null || true ;; esac
   done
+  cgroup_remove
   # unmount everything under DIR, deepest first
   awk -v d="$real/" '{ gsub(/\\040/, " ", $5); if (index($5 "/", d) == 1) print $5 }' /proc/self/mountinfo | sort -r | while read -r m; do
     umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || true

@@ -33,7 +33,7 @@ namespace EdgeOps.Backup
                         Path = store.PathOf(folder, e.Base + SdCardBackupService.ImageSuffix),
                         Created = m?.CreatedTime ?? e.Image?.Modified ?? DateTimeOffset.MinValue,
                         ImageBytes = m?.ImageBytes ?? 0, StoredBytes = e.Image?.Length ?? 0, UsedBytes = m?.UsedBytes ?? 0,
-                        Verified = e.Usable, Sha256 = m?.Sha256, Model = m?.Device?.Model, EdgeOpsVersion = m?.EdgeOpsVersion,
+                        Verified = e.Usable, Sha256 = m?.Sha256, MapSha256 = m?.MapSha256, Model = m?.Device?.Model, EdgeOpsVersion = m?.EdgeOpsVersion,
                         Problem = e.Problem,
                     });
                     if (latestOnly && e.Usable) break;

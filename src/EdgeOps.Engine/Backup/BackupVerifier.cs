@@ -60,11 +60,14 @@ namespace EdgeOps.Backup
             {
                 long imageSize = map?.ImageSize ?? manifest?.ImageBytes ?? 0;
                 bool decoded = false;
-                Check("image sha256", () =>
+                // Format 2 manifests identify the image by its block map (MapSha256): every mapped range's sha256 and
+                // zeros elsewhere; format 1 ones by the whole image's sha256.
+                bool byMap = manifest != null && string.IsNullOrEmpty(manifest.Sha256) && !string.IsNullOrEmpty(manifest.MapSha256);
+                Check(byMap ? "image identity (block map)" : "image sha256", () =>
                 {
                     var check = new BlockMap { ImageSize = imageSize, BlockSize = map?.BlockSize ?? CardLayout.MapBlockSize };
                     if (map != null) foreach (var r in map.Ranges) check.Ranges.Add(new MappedRange { First = r.First, Last = r.Last });
-                    string whole = Decompress(files, check, temp, imageSize, progress, ct);
+                    string whole = Decompress(files, check, temp, imageSize, progress, byMap && map != null, ct);
                     decoded = true;
                     if (map != null)
                     {
@@ -74,6 +77,12 @@ namespace EdgeOps.Backup
                         else passed.Add("block map ranges");
                     }
                     if (manifest == null) return "no manifest to compare with";
+                    if (byMap)
+                    {
+                        if (map == null) return "no block map to compare with";
+                        result.ImageHashOk = result.BlockMapOk && map.FileChecksum == manifest.MapSha256;
+                        return result.ImageHashOk ? null : result.BlockMapOk ? $"the block map's checksum {map.FileChecksum} differs from the manifest's {manifest.MapSha256}" : "mapped ranges differ";
+                    }
                     result.ImageHashOk = whole == manifest.Sha256;
                     return result.ImageHashOk ? null : $"{whole} differs from the manifest's {manifest.Sha256}";
                 });
@@ -149,10 +158,13 @@ namespace EdgeOps.Backup
             return parts.Length >= 2 ? parts[parts.Length - 2] : "";
         }
 
-        /// <summary>Decompresses into a sparse file (zero blocks are skipped, not written); returns the image's sha256.</summary>
-        static string Decompress(ImageFiles files, BlockMap check, string temp, long imageSize, Action<long, long> progress, CancellationToken ct)
+        /// <summary>
+        /// Decompresses into a sparse file (zero blocks are skipped, not written); returns the image's sha256, or with
+        /// <paramref name="byMap"/> checks that the bytes outside the mapped ranges are zeros instead (and returns null).
+        /// </summary>
+        static string Decompress(ImageFiles files, BlockMap check, string temp, long imageSize, Action<long, long> progress, bool byMap, CancellationToken ct)
         {
-            using (var hasher = new ImageHasher(check))
+            using (var hasher = new ImageHasher(check, hashWhole: !byMap, checkZeros: byMap))
             using (var raw = files.OpenRaw())
             using (var output = EdgeOps.Storage.PrivateFiles.CreateNew(temp))
             {

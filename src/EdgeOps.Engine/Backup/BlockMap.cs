@@ -50,43 +50,53 @@ namespace EdgeOps.Backup
 
         const string ZeroSum = "0000000000000000000000000000000000000000000000000000000000000000";
 
-        public string ToXml()
+        public string ToXml() => ToXmlWith(Checksum());
+
+        string ToXmlWith(string checksum)
         {
-            string Text(string checksum)
+            var ci = CultureInfo.InvariantCulture;
+            var sb = new StringBuilder();
+            sb.Append("<?xml version=\"1.0\" ?>\n");
+            sb.Append("<!-- Block map of an SD-card image written by EdgeOps Backup-SdCard. Mapped blocks hold\n");
+            sb.Append("     data; the others are zeros. bmaptool copy uses it to write only the mapped blocks. -->\n");
+            sb.Append("<bmap version=\"2.0\">\n");
+            sb.Append("    <!-- Image size in bytes -->\n");
+            sb.Append("    <ImageSize> ").Append(ImageSize.ToString(ci)).Append(" </ImageSize>\n");
+            sb.Append("    <!-- Size of a block in bytes -->\n");
+            sb.Append("    <BlockSize> ").Append(BlockSize.ToString(ci)).Append(" </BlockSize>\n");
+            sb.Append("    <!-- Count of blocks in the image -->\n");
+            sb.Append("    <BlocksCount> ").Append(BlocksCount.ToString(ci)).Append(" </BlocksCount>\n");
+            sb.Append("    <!-- Count of mapped blocks -->\n");
+            sb.Append("    <MappedBlocksCount> ").Append(MappedBlocks.ToString(ci)).Append(" </MappedBlocksCount>\n");
+            sb.Append("    <!-- Checksum type of the ranges and of this file -->\n");
+            sb.Append("    <ChecksumType> sha256 </ChecksumType>\n");
+            sb.Append("    <!-- sha256 of this file, computed with this field set to zeros -->\n");
+            sb.Append("    <BmapFileChecksum> ").Append(checksum).Append(" </BmapFileChecksum>\n");
+            sb.Append("    <!-- Mapped ranges of blocks (first-last), each with the sha256 of its bytes -->\n");
+            sb.Append("    <BlockMap>\n");
+            foreach (var r in Ranges)
             {
-                var ci = CultureInfo.InvariantCulture;
-                var sb = new StringBuilder();
-                sb.Append("<?xml version=\"1.0\" ?>\n");
-                sb.Append("<!-- Block map of an SD-card image written by EdgeOps Backup-SdCard. Mapped blocks hold\n");
-                sb.Append("     data; the others are zeros. bmaptool copy uses it to write only the mapped blocks. -->\n");
-                sb.Append("<bmap version=\"2.0\">\n");
-                sb.Append("    <!-- Image size in bytes -->\n");
-                sb.Append("    <ImageSize> ").Append(ImageSize.ToString(ci)).Append(" </ImageSize>\n");
-                sb.Append("    <!-- Size of a block in bytes -->\n");
-                sb.Append("    <BlockSize> ").Append(BlockSize.ToString(ci)).Append(" </BlockSize>\n");
-                sb.Append("    <!-- Count of blocks in the image -->\n");
-                sb.Append("    <BlocksCount> ").Append(BlocksCount.ToString(ci)).Append(" </BlocksCount>\n");
-                sb.Append("    <!-- Count of mapped blocks -->\n");
-                sb.Append("    <MappedBlocksCount> ").Append(MappedBlocks.ToString(ci)).Append(" </MappedBlocksCount>\n");
-                sb.Append("    <!-- Checksum type of the ranges and of this file -->\n");
-                sb.Append("    <ChecksumType> sha256 </ChecksumType>\n");
-                sb.Append("    <!-- sha256 of this file, computed with this field set to zeros -->\n");
-                sb.Append("    <BmapFileChecksum> ").Append(checksum).Append(" </BmapFileChecksum>\n");
-                sb.Append("    <!-- Mapped ranges of blocks (first-last), each with the sha256 of its bytes -->\n");
-                sb.Append("    <BlockMap>\n");
-                foreach (var r in Ranges)
-                {
-                    sb.Append("        <Range chksum=\"").Append(r.Sha256).Append("\"> ").Append(r.First.ToString(ci));
-                    if (r.Last != r.First) sb.Append('-').Append(r.Last.ToString(ci));
-                    sb.Append(" </Range>\n");
-                }
-                sb.Append("    </BlockMap>\n</bmap>\n");
-                return sb.ToString();
+                sb.Append("        <Range chksum=\"").Append(r.Sha256).Append("\"> ").Append(r.First.ToString(ci));
+                if (r.Last != r.First) sb.Append('-').Append(r.Last.ToString(ci));
+                sb.Append(" </Range>\n");
             }
-            var zero = Text(ZeroSum);
-            using (var sha = SHA256.Create())
-                return Text(Hex.Lower(sha.ComputeHash(Encoding.UTF8.GetBytes(zero))));
+            sb.Append("    </BlockMap>\n</bmap>\n");
+            return sb.ToString();
         }
+
+        /// <summary>
+        /// The map's own checksum (bmap's BmapFileChecksum: the sha256 of the file with that field zeroed). It covers the
+        /// image size, the block size and every mapped range with its sha256; the other blocks are zeros. So it
+        /// identifies the image, and Backup-SdCard's manifest keeps it as MapSha256.
+        /// </summary>
+        public string Checksum()
+        {
+            using (var sha = SHA256.Create())
+                return Hex.Lower(sha.ComputeHash(Encoding.UTF8.GetBytes(ToXmlWith(ZeroSum))));
+        }
+
+        /// <summary>The checksum a parsed map carried (checked against its text by <see cref="Parse"/>).</summary>
+        public string FileChecksum { get; private set; }
 
         /// <summary>Reads a bmap file (version 2.x with sha256) and checks its own checksum.</summary>
         public static BlockMap Parse(string xml)
@@ -99,6 +109,7 @@ namespace EdgeOps.Backup
             string Field(string n) => (root.Element(n)?.Value ?? throw new InvalidDataException($"bmap file has no <{n}>.")).Trim();
             var ci = CultureInfo.InvariantCulture;
             var m = new BlockMap { ImageSize = long.Parse(Field("ImageSize"), ci), BlockSize = int.Parse(Field("BlockSize"), ci) };
+            m.FileChecksum = Field("BmapFileChecksum").ToLowerInvariant();
             if (!string.Equals(Field("ChecksumType"), "sha256", StringComparison.OrdinalIgnoreCase))
                 throw new InvalidDataException("bmap file does not use sha256 checksums.");
             var own = Field("BmapFileChecksum");

@@ -114,6 +114,12 @@ namespace EdgeOps.Backup
         byte[] Read(IReadOnlyList<ByteRange> ranges);
     }
 
+    /// <summary>A block source where each read costs a round trip: what will surely be read next can be fetched ahead, at once.</summary>
+    public interface IPrefetchingBlockSource : IBlockSource
+    {
+        void Prefetch(IReadOnlyList<ByteRange> ranges);
+    }
+
     public static class BlockSourceExtensions
     {
         public static byte[] Read(this IBlockSource source, long offset, int length) =>

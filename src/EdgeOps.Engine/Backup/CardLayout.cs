@@ -11,6 +11,9 @@ namespace EdgeOps.Backup
     /// </summary>
     public sealed class CardLayout
     {
+        /// <summary>How much of each partition's start is fetched ahead when reads are round trips.</summary>
+        const long HeadBytes = 64 * 1024;
+
         /// <summary>The block size of the block map (bmaptool's unit).</summary>
         public const int MapBlockSize = 4096;
 
@@ -44,6 +47,10 @@ namespace EdgeOps.Backup
                     throw new System.IO.InvalidDataException($"The partition table ends at byte {layout.ImageSize}, past the end of the disk ({diskSize} bytes).");
                 long firstStart = parts.Min(p => p.Start);
                 mapped.Add(new ByteRange(0, firstStart));
+                // every filesystem's header (FAT boot sector, ext superblock and, on a card-sized ext, its group
+                // descriptors) in one round trip instead of one or two per partition
+                if (disk is IPrefetchingBlockSource ahead)
+                    ahead.Prefetch(parts.Select(p => new ByteRange(p.Start, Math.Min(p.Size, HeadBytes))).ToList());
                 foreach (var p in parts.OrderBy(p => p.Number))
                 {
                     var fs = FileSystemProbe.Read(disk, p.Start, p.Size, p.Number);

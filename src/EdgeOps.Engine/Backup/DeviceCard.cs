@@ -19,17 +19,19 @@ namespace EdgeOps.Backup
         public bool IsBlock;
         public bool HasZstd;
         public bool HasPerl;
+        /// <summary>The probe ran with flush and dropped the card's cached blocks.</summary>
+        public bool Flushed;
         public int Cpus;
         public List<string> Mounted = new List<string>();
         public Dictionary<string, string> Facts = new Dictionary<string, string>();
 
-        public static CardProbe Run(IDeviceTransport t, string devicePath, CancellationToken ct)
+        public static CardProbe Run(IDeviceTransport t, string devicePath, CancellationToken ct, bool flush = false)
         {
             var name = t.Device.ComputerName;
             if (devicePath != null && devicePath.Any(ch => ch < 0x20 || ch == 0x7f))
                 throw new EdgeOpsException("SdCardPathInvalid", "InvalidArgument",
                     $"{name}: -DevicePath '{Visible(devicePath)}' contains a control character (newline, tab...): give the card's path, for example /dev/mmcblk0 or /dev/sdb.");
-            var r = t.Run(DeviceScripts.ProbeCommand(devicePath), CommandOptions.Root, ct);
+            var r = t.Run(DeviceScripts.ProbeCommand(devicePath, flush), CommandOptions.Root, ct);
             r.EnsureSuccess(name, "looking at the card");
             var kv = DeviceScripts.ParseKeyValues(r.Stdout);
             string One(string k) => kv.TryGetValue(k, out var l) && l.Count > 0 ? l[0] : null;
@@ -37,7 +39,7 @@ namespace EdgeOps.Backup
             {
                 DevicePath = One("dev"), RealPath = One("real"), RootSource = One("rootsrc"), RootDisk = One("rootdisk"),
                 IsBlock = One("kind") == "block", HasZstd = One("zstd") != null, HasPerl = One("perl") != null,
-                Cpus = int.TryParse(One("cpus"), out var c) ? c : 1,
+                Cpus = int.TryParse(One("cpus"), out var c) ? c : 1, Flushed = One("flushed") == "1",
             };
             if (kv.TryGetValue("mounted", out var m)) p.Mounted = m;
             foreach (var k in new[] { "model", "arch", "kernel", "os" }) if (One(k) is string v && v.Length > 0) p.Facts[k] = v;
@@ -68,15 +70,54 @@ namespace EdgeOps.Backup
         static bool Same(string a, string b) => !string.IsNullOrEmpty(a) && !string.IsNullOrEmpty(b) && a == b;
     }
 
-    /// <summary>Reads ranges of a card through the transport with the perl helper (root).</summary>
-    sealed class DeviceBlockSource : IBlockSource
+    /// <summary>
+    /// Reads ranges of a card through the transport with the perl helper (root). Each read is a round trip (a command
+    /// over SSH, sudo, perl), so what the layout scan will surely need next can be fetched ahead in one
+    /// (<see cref="IPrefetchingBlockSource.Prefetch"/>) and is then served from here.
+    /// </summary>
+    sealed class DeviceBlockSource : IPrefetchingBlockSource
     {
         readonly IDeviceTransport _t;
         readonly string _path;
         readonly CancellationToken _ct;
+        readonly List<(ByteRange range, byte[] data)> _fetched = new List<(ByteRange, byte[])>();
         public DeviceBlockSource(IDeviceTransport t, string path, CancellationToken ct) { _t = t; _path = path; _ct = ct; }
 
         public byte[] Read(IReadOnlyList<ByteRange> ranges)
+        {
+            var held = FromFetched(ranges);
+            return held ?? Fetch(ranges);
+        }
+
+        public void Prefetch(IReadOnlyList<ByteRange> ranges)
+        {
+            var data = Fetch(ranges);
+            long at = 0;
+            foreach (var r in ranges)
+            {
+                var piece = new byte[r.Length];
+                Buffer.BlockCopy(data, (int)at, piece, 0, (int)r.Length);
+                _fetched.Add((r, piece));
+                at += r.Length;
+            }
+        }
+
+        /// <summary>The ranges' bytes when every one lies inside something fetched ahead; else null.</summary>
+        byte[] FromFetched(IReadOnlyList<ByteRange> ranges)
+        {
+            var output = new byte[ranges.Sum(r => r.Length)];
+            long at = 0;
+            foreach (var r in ranges)
+            {
+                int i = _fetched.FindIndex(f => f.range.Start <= r.Start && r.End <= f.range.End);
+                if (i < 0) return null;
+                Buffer.BlockCopy(_fetched[i].data, (int)(r.Start - _fetched[i].range.Start), output, (int)at, (int)r.Length);
+                at += r.Length;
+            }
+            return output;
+        }
+
+        byte[] Fetch(IReadOnlyList<ByteRange> ranges)
         {
             var plan = DeviceScripts.Plan(ranges.Select(r => (IReadOnlyList<ByteRange>)new[] { r }));
             using (var output = new MemoryStream())

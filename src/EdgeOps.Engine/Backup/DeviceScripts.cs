@@ -37,9 +37,9 @@ namespace EdgeOps.Backup
 
         public static ShellCommand WriterCommand(string device) => Sh.Script("exec perl -e {0} {1}", Writer, device);
 
-        public static ShellCommand ProbeCommand(string devicePath) => Sh.Script("sh -c {0} probe {1}", Probe, devicePath ?? "");
-
-        public static ShellCommand Sync() => Sh.Cmd("sync");
+        /// <param name="flush">sync first, and drop the card's cached blocks after looking (a block device only).</param>
+        public static ShellCommand ProbeCommand(string devicePath, bool flush = false) =>
+            Sh.Script("sh -c {0} probe {1} {2}", Probe, devicePath ?? "", flush ? "flush" : "");
 
         /// <summary>
         /// Stops or starts a service: systemctl where systemd runs, else the `service` wrapper (sysvinit, OpenRC),

@@ -84,7 +84,7 @@ namespace EdgeOps.Backup
         public Stream OpenRaw()
         {
             var file = new FileStream(Image, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.SequentialScan);
-            return new ZstdSharp.DecompressionStream(file, 1 << 20, checkEndOfStream: true, leaveOpen: false);
+            return ZstdDecoder.Open(file, leaveOpen: false);
         }
     }
 }

@@ -8,21 +8,21 @@ using System.Threading.Tasks;
 
 namespace EdgeOps.Backup
 {
-    /// <summary>A bounded in-memory pipe between two threads (writer: the network, reader: the verifier).</summary>
+    /// <summary>A bounded in-memory pipe between two threads (writer: the network, reader: the verifier); its buffers are pooled.</summary>
     sealed class BlockingPipe : Stream
     {
-        readonly BlockingCollection<byte[]> _queue = new BlockingCollection<byte[]>(64);
-        byte[] _current; int _pos;
+        readonly BlockingCollection<ArraySegment<byte>> _queue = new BlockingCollection<ArraySegment<byte>>(64);
+        ArraySegment<byte> _current; int _pos;
         readonly CancellationToken _ct;
         public BlockingPipe(CancellationToken ct) { _ct = ct; }
 
         public override void Write(byte[] buffer, int offset, int count)
         {
             if (count == 0) return;
-            var copy = new byte[count];
+            var copy = System.Buffers.ArrayPool<byte>.Shared.Rent(count);
             Buffer.BlockCopy(buffer, offset, copy, 0, count);
-            try { _queue.Add(copy, _ct); }
-            catch (InvalidOperationException) { throw new IOException("The image verifier stopped."); }
+            try { _queue.Add(new ArraySegment<byte>(copy, 0, count), _ct); }
+            catch (InvalidOperationException) { System.Buffers.ArrayPool<byte>.Shared.Return(copy); throw new IOException("The image verifier stopped."); }
         }
 
         public void Complete() => _queue.CompleteAdding();
@@ -31,13 +31,14 @@ namespace EdgeOps.Backup
 
         public override int Read(byte[] buffer, int offset, int count)
         {
-            while (_current == null || _pos >= _current.Length)
+            while (_current.Array == null || _pos >= _current.Count)
             {
+                if (_current.Array != null) { System.Buffers.ArrayPool<byte>.Shared.Return(_current.Array); _current = default(ArraySegment<byte>); }
                 if (!_queue.TryTake(out _current, Timeout.Infinite, _ct)) return 0;
                 _pos = 0;
             }
-            int n = Math.Min(count, _current.Length - _pos);
-            Buffer.BlockCopy(_current, _pos, buffer, offset, n);
+            int n = Math.Min(count, _current.Count - _pos);
+            Buffer.BlockCopy(_current.Array, _pos, buffer, offset, n);
             _pos += n;
             return n;
         }
@@ -53,7 +54,9 @@ namespace EdgeOps.Backup
     }
 
     /// <summary>
-    /// Hashes a raw image as it streams by: the sha256 of the whole image and of each mapped range of the block map.
+    /// Hashes a raw image as it streams by: the sha256 of each mapped range of the block map, and (optionally) of the
+    /// whole image; optionally checks that every byte outside the mapped ranges is zero, which with the ranges' sha256
+    /// identifies the image (as bmaptool's map does) without hashing its zeros.
     /// </summary>
     sealed class ImageHasher : IDisposable
     {
@@ -63,18 +66,25 @@ namespace EdgeOps.Backup
         int _index;
         public long Position { get; private set; }
 
-        readonly bool _hashWhole;
-        public ImageHasher(BlockMap map, bool hashWhole = true) { _map = map; _hashWhole = hashWhole; }
+        readonly bool _hashWhole, _checkZeros;
+        public ImageHasher(BlockMap map, bool hashWhole = true, bool checkZeros = false) { _map = map; _hashWhole = hashWhole; _checkZeros = checkZeros; }
 
         public void Add(byte[] data, int offset, int count)
         {
             if (_hashWhole) _whole.AppendData(data, offset, count);
             int i = 0;
-            while (i < count && _index < _map.Ranges.Count)
+            while (i < count)
             {
-                var r = _map.Bytes(_map.Ranges[_index]);
                 long p = Position + i;
-                if (p < r.Start) { i += (int)Math.Min(count - i, r.Start - p); continue; }
+                if (_index >= _map.Ranges.Count) { if (_checkZeros) CheckZeros(data, offset + i, count - i, p); break; }
+                var r = _map.Bytes(_map.Ranges[_index]);
+                if (p < r.Start)
+                {
+                    int gap = (int)Math.Min(count - i, r.Start - p);
+                    if (_checkZeros) CheckZeros(data, offset + i, gap, p);
+                    i += gap;
+                    continue;
+                }
                 int n = (int)Math.Min(count - i, r.End - p);
                 if (_range == null) _range = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
                 _range.AppendData(data, offset + i, n);
@@ -88,11 +98,38 @@ namespace EdgeOps.Backup
             Position += count;
         }
 
-        /// <summary>The image's sha256; throws when the image was not exactly as long as the map says.</summary>
+        /// <summary>Passes over <paramref name="count"/> bytes known to be zeros (frames of zeros written here), outside every mapped range.</summary>
+        public void SkipZeros(long count)
+        {
+            if (count <= 0) return;
+            if (_hashWhole) throw new InvalidOperationException("The whole-image hash needs the zeros.");
+            if (_index < _map.Ranges.Count && _map.Bytes(_map.Ranges[_index]).Start < Position + count)
+                throw new InvalidDataException($"A mapped range starts inside the zeros at byte {Position}.");
+            Position += count;
+        }
+
+        static void CheckZeros(byte[] data, int offset, int count, long at)
+        {
+            var span = new ReadOnlySpan<byte>(data, offset, count);
+            int head = Math.Min(count, (8 - (offset & 7)) & 7), i = 0;
+            for (; i < head; i++) if (span[i] != 0) Fail(at + i);
+            var words = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, ulong>(span.Slice(i));
+            for (int w = 0; w < words.Length; w++) if (words[w] != 0) Fail(at + i + w * 8L);
+            for (i += words.Length * 8; i < count; i++) if (span[i] != 0) Fail(at + i);
+        }
+
+        static void Fail(long at) => throw new InvalidDataException($"The image holds data near byte {at}, outside the mapped ranges of its block map (which says zeros).");
+
+        /// <summary>
+        /// The image's sha256 when hashing the whole (else null); throws when the image was not exactly as long as the
+        /// map says or a mapped range was not complete.
+        /// </summary>
         public string Finish()
         {
             if (Position != _map.ImageSize)
                 throw new InvalidDataException($"The image decompressed to {Position} bytes, not the {_map.ImageSize} bytes its block map describes.");
+            if (_index != _map.Ranges.Count)
+                throw new InvalidDataException($"The image ended before mapped range {_index + 1} of {_map.Ranges.Count}.");
             return _hashWhole ? Hex.Lower(_whole.GetHashAndReset()) : null;
         }
 
@@ -100,162 +137,62 @@ namespace EdgeOps.Backup
     }
 
     /// <summary>
-    /// The same hashes as <see cref="ImageHasher"/>, on two more threads: the whole-image sha256 and the per-range
-    /// sha256 of the block map run side by side on the decompressed buffers (a fixed set of buffers, reused).
-    /// </summary>
-    sealed class ParallelImageHasher : IDisposable
-    {
-        sealed class Item { public byte[] Buffer; public int Count; public int Refs; public bool Shared; }
-        static readonly byte[] s_zeros = new byte[BufferSize];
-        readonly BlockingCollection<Item> _whole = new BlockingCollection<Item>(8), _ranges = new BlockingCollection<Item>(8);
-        readonly BlockingCollection<byte[]> _free = new BlockingCollection<byte[]>();
-        readonly Task<string> _wholeTask;
-        readonly Task _rangeTask;
-        readonly ImageHasher _rangeHasher;
-        readonly CancellationToken _ct;
-        long _position;
-        public const int BufferSize = 1 << 20;
-
-        public ParallelImageHasher(BlockMap map, CancellationToken ct)
-        {
-            _ct = ct;
-            for (int i = 0; i < 12; i++) _free.Add(new byte[BufferSize]);
-            _rangeHasher = new ImageHasher(map, hashWhole: false);
-            _wholeTask = Task.Run(() =>
-            {
-                using (var h = IncrementalHash.CreateHash(HashAlgorithmName.SHA256))
-                {
-                    foreach (var it in _whole.GetConsumingEnumerable(ct)) { h.AppendData(it.Buffer, 0, it.Count); Release(it); }
-                    return Hex.Lower(h.GetHashAndReset());
-                }
-            });
-            _rangeTask = Task.Run(() =>
-            {
-                foreach (var it in _ranges.GetConsumingEnumerable(ct)) { _rangeHasher.Add(it.Buffer, 0, it.Count); Release(it); }
-            });
-        }
-
-        void Release(Item it) { if (Interlocked.Decrement(ref it.Refs) == 0 && !it.Shared) _free.Add(it.Buffer); }
-
-        /// <summary>Adds <paramref name="count"/> zero bytes (free space between chunks) without decompressing anything.</summary>
-        public void AddZeros(long count)
-        {
-            while (count > 0)
-            {
-                int n = (int)Math.Min(count, BufferSize);
-                var it = new Item { Buffer = s_zeros, Count = n, Refs = 2, Shared = true };
-                _position += n;
-                _whole.Add(it, _ct);
-                _ranges.Add(it, _ct);
-                count -= n;
-            }
-        }
-
-        public long Position => _position;
-
-        /// <summary>A free buffer to fill; hand it back with <see cref="Add"/>.</summary>
-        public byte[] Rent() => _free.Take(_ct);
-
-        public void Add(byte[] buffer, int count)
-        {
-            if (count <= 0) { _free.Add(buffer); return; }
-            var it = new Item { Buffer = buffer, Count = count, Refs = 2 };
-            _position += count;
-            _whole.Add(it, _ct);
-            _ranges.Add(it, _ct);
-        }
-
-        /// <summary>Waits for both hashers; returns the image's sha256 (the map's ranges get theirs).</summary>
-        public string Finish()
-        {
-            _whole.CompleteAdding(); _ranges.CompleteAdding();
-            _rangeTask.GetAwaiter().GetResult();
-            _rangeHasher.Finish();
-            return _wholeTask.GetAwaiter().GetResult();
-        }
-
-        public void Dispose()
-        {
-            _whole.CompleteAdding(); _ranges.CompleteAdding();
-            try { Task.WaitAll(new Task[] { _wholeTask, _rangeTask }, 5000); } catch (AggregateException) { }
-            _rangeHasher.Dispose();
-        }
-    }
-
-    /// <summary>
     /// Where the compressed image is written. It receives one Zstandard frame per chunk of the plan, in order,
     /// adds frames of zeros for the gaps between chunks (RLE blocks: no compression work), writes everything to
-    /// the output, hashes the compressed bytes, and hands them to a second thread that decompresses and hashes
-    /// the raw image (sha256 of the image and of each mapped range): what is written is proven to decode to the image.
+    /// the output, hashes the compressed bytes, and decodes the device's frames as they pass (libzstd, on the same
+    /// thread; ZstdSharp on a second thread where there is no libzstd): each frame must decode to exactly its chunk,
+    /// each mapped range to the sha256 recorded in the block map, and the rest of each chunk to zeros. So what is
+    /// written is proven to decode to the image the map describes, without hashing the image's zeros.
     /// </summary>
     sealed class ImageSink : Stream
     {
         readonly Stream _out;
         readonly IReadOnlyList<ByteRange> _chunkSpans;
         readonly long _imageSize;
+        readonly BlockMap _map;
         readonly IncrementalHash _compressed = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         readonly ZstdFrameScanner _scanner = new ZstdFrameScanner();
-        readonly BlockingPipe _pipe;
-        readonly Task<string> _verifier;
+        readonly ImageHasher _hasher;
+        readonly ZstdDecoder.Push _decoder;
         readonly Action<long> _progress;
-        int _chunk;
-        long _rawDone, _stored;
+        int _chunk, _decodedChunk = -1;
+        long _rawDone, _stored, _decodedLeft;
 
         public ImageSink(Stream output, IReadOnlyList<ByteRange> chunkSpans, BlockMap map, Action<long> rawProgress, CancellationToken ct)
         {
-            _out = output; _chunkSpans = chunkSpans; _imageSize = map.ImageSize; _progress = rawProgress;
-            _pipe = new BlockingPipe(ct);
-            // The verifier decompresses the device's frames (one per chunk, exactly the chunk's length each) and
-            // hashes them; the free space between chunks is hashed as zeros directly.
-            _verifier = Task.Run(() =>
-            {
-                try
-                {
-                    using (var hasher = new ParallelImageHasher(map, ct))
-                    using (var z = new ZstdSharp.DecompressionStream(_pipe, 1 << 20))
-                    {
-                        long pos = 0;
-                        foreach (var span in chunkSpans)
-                        {
-                            hasher.AddZeros(span.Start - pos);
-                            long left = span.Length;
-                            while (left > 0)
-                            {
-                                var buf = hasher.Rent();
-                                int n = ReadFull(z, buf, (int)Math.Min(buf.Length, left));
-                                if (n == 0) throw new InvalidDataException($"a compressed chunk ended {left} bytes early");
-                                hasher.Add(buf, n);
-                                left -= n;
-                                _progress?.Invoke(hasher.Position);
-                            }
-                            pos = span.End;
-                        }
-                        if (z.Read(new byte[1], 0, 1) != 0) throw new InvalidDataException("the compressed stream holds more than the plan");
-                        hasher.AddZeros(_imageSize - pos);
-                        _progress?.Invoke(hasher.Position);
-                        return hasher.Finish();
-                    }
-                }
-                catch { _pipe.Abandon(); throw; }
-            });
+            _out = output; _chunkSpans = chunkSpans; _imageSize = map.ImageSize; _map = map; _progress = rawProgress;
+            _hasher = new ImageHasher(map, hashWhole: false, checkZeros: true);
+            _decoder = ZstdDecoder.CreatePush(Decoded, ct);
             ZerosUpTo(chunkSpans.Count > 0 ? chunkSpans[0].Start : _imageSize);
         }
 
-        static int ReadFull(Stream s, byte[] buf, int want)
+        /// <summary>Decoded bytes of the device's frames, in order: they fill the chunks one after another.</summary>
+        void Decoded(byte[] data, int offset, int count)
         {
-            int total = 0, n;
-            while (total < want && (n = s.Read(buf, total, want - total)) > 0) total += n;
-            return total;
+            while (count > 0)
+            {
+                if (_decodedLeft == 0)
+                {
+                    if (_decodedChunk + 1 >= _chunkSpans.Count) throw new InvalidDataException("the compressed stream holds more than the plan");
+                    _decodedChunk++;
+                    _hasher.SkipZeros(_chunkSpans[_decodedChunk].Start - _hasher.Position);
+                    _decodedLeft = _chunkSpans[_decodedChunk].Length;
+                }
+                int n = (int)Math.Min(count, _decodedLeft);
+                _hasher.Add(data, offset, n);
+                offset += n; count -= n; _decodedLeft -= n;
+                _progress?.Invoke(_hasher.Position);
+            }
         }
 
         public long StoredBytes => _stored;
         public int ChunksDone => _chunk;
 
-        void Emit(byte[] b, int o, int n, bool toVerifier = true)
+        void Emit(byte[] b, int o, int n, bool device = true)
         {
             _out.Write(b, o, n);
             _compressed.AppendData(b, o, n);
-            if (toVerifier) _pipe.Write(b, o, n);
+            if (device) _decoder.Feed(b, o, n);
             _stored += n;
         }
 
@@ -266,7 +203,7 @@ namespace EdgeOps.Backup
             using (var ms = new MemoryStream())
             {
                 ZstdFrames.WriteZeros(ms, count);
-                Emit(ms.GetBuffer(), 0, (int)ms.Length, toVerifier: false);
+                Emit(ms.GetBuffer(), 0, (int)ms.Length, device: false);
             }
             _rawDone = end;
         }
@@ -281,6 +218,9 @@ namespace EdgeOps.Backup
                 offset += n; count -= n;
                 if (ended)
                 {
+                    // decoded on this thread: the frame that just ended must have filled its chunk exactly
+                    if (_decoder.Inline && (_decodedChunk != _chunk || _decodedLeft != 0))
+                        throw new InvalidDataException($"Chunk {_chunk + 1} of the plan did not decode to its {_chunkSpans[_chunk].Length} bytes.");
                     _rawDone = _chunkSpans[_chunk].End;
                     _chunk++;
                     ZerosUpTo(_chunk < _chunkSpans.Count ? _chunkSpans[_chunk].Start : _imageSize);
@@ -288,24 +228,28 @@ namespace EdgeOps.Backup
             }
         }
 
-        /// <summary>Ends the stream: checks every chunk arrived, waits for the verifier; returns (raw sha256, compressed sha256).</summary>
+        /// <summary>Ends the stream: checks every chunk arrived and decoded; returns (the image's identity: its block map's checksum, compressed sha256).</summary>
         public (string raw, string compressed) Finish()
         {
             if (_chunk != _chunkSpans.Count || !_scanner.AtFrameBoundary)
                 throw new InvalidDataException($"The stream ended after {_chunk} of {_chunkSpans.Count} chunks.");
-            _pipe.Complete();
-            var raw = _verifier.GetAwaiter().GetResult();
-            return (raw, Hex.Lower(_compressed.GetHashAndReset()));
+            _decoder.End();
+            if (_decodedChunk != _chunkSpans.Count - 1 || _decodedLeft != 0)
+                throw new InvalidDataException("The compressed stream decoded to less than the plan.");
+            _hasher.SkipZeros(_imageSize - _hasher.Position);
+            _progress?.Invoke(_hasher.Position);
+            _hasher.Finish();
+            return (_map.Checksum(), Hex.Lower(_compressed.GetHashAndReset()));
         }
 
-        /// <summary>Stops the verifier after a failure.</summary>
-        public void Abort()
+        /// <summary>Stops the decoder after a failure.</summary>
+        public void Abort() => _decoder.Dispose();
+
+        protected override void Dispose(bool disposing)
         {
-            _pipe.Abandon();
-            try { _verifier.Wait(5000); } catch (AggregateException) { }
+            if (disposing) { _decoder.Dispose(); _hasher.Dispose(); _compressed.Dispose(); }
+            base.Dispose(disposing);
         }
-
-        protected override void Dispose(bool disposing) { if (disposing) { _compressed.Dispose(); } base.Dispose(disposing); }
         public override bool CanRead => false;
         public override bool CanSeek => false;
         public override bool CanWrite => true;

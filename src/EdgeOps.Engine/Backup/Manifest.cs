@@ -9,7 +9,7 @@ namespace EdgeOps.Backup
     /// <summary>The JSON manifest beside each image: what was backed up, from where, and how to check it.</summary>
     public sealed class BackupManifest
     {
-        public string Format { get; set; } = "edgeops-sdcard-backup/1";
+        public string Format { get; set; } = "edgeops-sdcard-backup/2";
         public string EdgeOpsVersion { get; set; }
         public string ComputerName { get; set; }
         public string Created { get; set; }
@@ -23,7 +23,15 @@ namespace EdgeOps.Backup
         public string ImageFile { get; set; }
         public string BmapFile { get; set; }
         public string Compression { get; set; }
+        /// <summary>sha256 of the whole raw image: what earlier versions wrote (format 1); still checked when present.</summary>
         public string Sha256 { get; set; }
+        /// <summary>
+        /// The image's identity (format 2): the block map's own checksum (bmap BmapFileChecksum), which covers the image
+        /// size and the sha256 of every mapped range; every other byte of the image is zero. Backup-SdCard checks all of
+        /// it while the image streams (the frames written are decompressed here), so its zeros are never hashed.
+        /// </summary>
+        public string MapSha256 { get; set; }
+        /// <summary>sha256 of the stored .img.zst, read back from the destination after writing.</summary>
         public string CompressedSha256 { get; set; }
         public bool Verified { get; set; }
         public string VerifiedAt { get; set; }

@@ -14,7 +14,8 @@ namespace EdgeOps
         public long StoredBytes { get; set; }
         /// <summary>Bytes the filesystems use: what was read and sent.</summary>
         public long UsedBytes { get; set; }
-        public string Sha256 { get; set; }
+        /// <summary>The image's identity: its block map's checksum (the sha256 of each mapped range; zeros elsewhere).</summary>
+        public string MapSha256 { get; set; }
         public double Seconds { get; set; }
         /// <summary>Image megabytes (MiB) per second of wall time.</summary>
         public double MBps { get; set; }
@@ -34,7 +35,10 @@ namespace EdgeOps
         public long StoredBytes { get; set; }
         public long UsedBytes { get; set; }
         public bool Verified { get; set; }
+        /// <summary>sha256 of the whole image (backups of format 1), else null.</summary>
         public string Sha256 { get; set; }
+        /// <summary>The image's identity, its block map's checksum (backups of format 2), else null.</summary>
+        public string MapSha256 { get; set; }
         public string Model { get; set; }
         public string EdgeOpsVersion { get; set; }
         /// <summary>Why the image is not usable, when it isn't (no manifest, size differs...).</summary>

@@ -39,7 +39,10 @@ namespace EdgeOps.Backup
     /// </summary>
     public static class SdCardBackupService
     {
-        const long MaxChunkGap = 1L << 20, MaxChunkSpan = 128L << 20;
+        // A chunk is one zstd process and one frame on the device: the card idles while one ends and the next starts, so
+        // chunks are large; the zeros of the gaps inside a chunk cost the device's zstd and the controller's decoder
+        // almost nothing (they are never read from the card).
+        const long MaxChunkGap = 8L << 20, MaxChunkSpan = 1L << 30;
         public const string ImageSuffix = ".img.zst", MapSuffix = ".img.bmap", ManifestSuffix = ".json", PartialSuffix = ".partial";
 
         public static string Version =>
@@ -78,12 +81,14 @@ namespace EdgeOps.Backup
                 var map = (BlockMap)null;
                 try
                 {
+                    // sync, look at the card and drop its cached blocks in one round trip (after stopping services, the
+                    // flush is done again below)
                     ctx.Verbose("sync");
-                    t.Run(DeviceScripts.Sync(), CommandOptions.Root, ct).EnsureSuccess(name, "sync");
-                    probe = CardProbe.Run(t, req.DevicePath, ct);
+                    var services = req.StopService ?? new string[0];
+                    probe = CardProbe.Run(t, req.DevicePath, ct, flush: true);
                     try
                     {
-                        foreach (var svc in req.StopService ?? new string[0])
+                        foreach (var svc in services)
                         {
                             if (!ctx.ShouldProcess(svc, "Stop service for the backup")) continue;
                             ctx.Verbose($"stopping service '{svc}'");
@@ -92,7 +97,8 @@ namespace EdgeOps.Backup
                         }
                         // Written data to the card, and the card's own cached blocks dropped: a whole-disk device has a
                         // page cache of its own that writes through its partitions do not update.
-                        t.Run(DeviceScripts.FlushBuffers(probe.DevicePath), CommandOptions.Root, ct).EnsureSuccess(name, "sync");
+                        if (stopped.Count > 0 || !probe.Flushed)
+                            t.Run(DeviceScripts.FlushBuffers(probe.DevicePath), CommandOptions.Root, ct).EnsureSuccess(name, "sync");
                         ctx.Verbose($"reading the partition table and filesystem headers of '{probe.DevicePath}' ({RateMeter.Human(probe.Size)})");
                         var phase = Stopwatch.StartNew();
                         layout = CardLayout.Scan(new DeviceBlockSource(t, probe.DevicePath, ct), probe.Size);
@@ -143,7 +149,7 @@ namespace EdgeOps.Backup
                 return new SdCardBackup
                 {
                     ComputerName = name, Path = store.PathOf(name, names.Image), SourcePath = probe.DevicePath,
-                    ImageBytes = layout.ImageSize, StoredBytes = stored, UsedBytes = layout.MappedBytes, Sha256 = hashes.raw,
+                    ImageBytes = layout.ImageSize, StoredBytes = stored, UsedBytes = layout.MappedBytes, MapSha256 = hashes.raw,
                     Seconds = Math.Round(seconds, 2), MBps = Math.Round(layout.ImageSize / 1048576.0 / Math.Max(seconds, 0.001), 1),
                     Verified = true, Removed = string.Join(", ", removed), Compression = compression,
                 };
@@ -178,6 +184,7 @@ namespace EdgeOps.Backup
             var chunks = Ranges.Chunk(layout.Mapped, MaxChunkGap, MaxChunkSpan);
             var spans = chunks.Select(c => new ByteRange(c[0].Start, c[c.Count - 1].End - c[0].Start)).ToList();
             var plan = DeviceScripts.Plan(chunks);
+            ctx.Verbose($"{chunks.Count} chunks ({RateMeter.Human(Ranges.Total(spans))} with the zeros between ranges inside them)");
             long total = layout.ImageSize;
             const string activity = "Backing up the SD card";
             using (var cts = CancellationTokenSource.CreateLinkedTokenSource(ctx.Cancellation))
@@ -195,15 +202,21 @@ namespace EdgeOps.Backup
                 try
                 {
                     var cmd = DeviceScripts.ReaderCommand(probe.DevicePath, onDevice, req.CompressionLevel, 0);
-                    r = t.RunStreaming(cmd, new MemoryStream(plan), guarded, new CommandOptions { Sudo = true, Timeout = req.StreamTimeout }, cts.Token);
+                    r = t.RunStreaming(cmd, new MemoryStream(plan), guarded, new CommandOptions { Sudo = true, Timeout = req.StreamTimeout, BulkOutput = true }, cts.Token);
                 }
                 catch (Exception e) when (guarded.Error != null)
                 {
                     sink.Abort();
+                    if (guarded.Error is InvalidDataException bad) throw BadStream(name, bad);
                     throw new StreamFailure(guarded.Error, e);
                 }
                 catch { sink.Abort(); throw; }
-                if (guarded.Error != null) { sink.Abort(); throw new StreamFailure(guarded.Error, null); }
+                if (guarded.Error != null)
+                {
+                    sink.Abort();
+                    if (guarded.Error is InvalidDataException bad) throw BadStream(name, bad);
+                    throw new StreamFailure(guarded.Error, null);
+                }
                 if (r.ExitCode != 0)
                 {
                     sink.Abort();
@@ -224,6 +237,11 @@ namespace EdgeOps.Backup
                 return (hashes, sink.StoredBytes);
             }
         }
+
+        /// <summary>The device's stream did not decode to what the plan asked for (a frame too long or short, not zstd).</summary>
+        static EdgeOpsException BadStream(string name, InvalidDataException e) =>
+            new EdgeOpsException("BackupStreamIncomplete", "ReadError",
+                $"{name}: the image stream from the device does not decode to the card's used blocks ({e.Message.TrimEnd('.')}). Check the device's network and its zstd, then run the backup again.", e);
 
         /// <summary>A failure of the destination (disk full, share gone) while the device was streaming.</summary>
         sealed class StreamFailure : Exception
@@ -345,7 +363,7 @@ namespace EdgeOps.Backup
                 EdgeOpsVersion = Version, ComputerName = d.ComputerName, Created = stamp.UtcDateTime.ToString("o", CultureInfo.InvariantCulture),
                 Seconds = Math.Round(seconds, 2), SourcePath = probe.DevicePath, CardBytes = layout.DiskSize, ImageBytes = layout.ImageSize,
                 UsedBytes = layout.MappedBytes, StoredBytes = stored, ImageFile = names.Image, BmapFile = names.Map, Compression = compression,
-                Sha256 = hashes.raw, CompressedSha256 = hashes.compressed, Verified = true,
+                MapSha256 = hashes.raw, CompressedSha256 = hashes.compressed, Verified = true,
                 VerifiedAt = DateTimeOffset.UtcNow.UtcDateTime.ToString("o", CultureInfo.InvariantCulture), StoppedServices = stopped,
                 Device = new ManifestDevice
                 {

@@ -55,6 +55,8 @@ namespace EdgeOps.Backup
                 map.Ranges.Add(new MappedRange { First = 0, Last = map.BlocksCount - 1 });
                 full = true;
             }
+            else if (manifest != null && !string.IsNullOrEmpty(manifest.MapSha256) && map.FileChecksum != manifest.MapSha256)
+                throw new EdgeOpsException("RestoreImageInvalid", "InvalidData", $"{name}: the block map '{files.Map}' is not the one its manifest names (checksum {map.FileChecksum}, the manifest says {manifest.MapSha256}); nothing was written: restore from another backup.");
             if (string.IsNullOrWhiteSpace(req.DevicePath))
                 throw new EdgeOpsException("RestoreTargetMissing", "InvalidArgument", $"{name}: -DevicePath is required: the card (block device) to write.");
             var t = ctx.Transport;
@@ -75,10 +77,10 @@ namespace EdgeOps.Backup
             var ranges = map.Ranges.Select(map.Bytes).ToList();
             long toWrite = full ? map.ImageSize : Ranges.Total(ranges);
             const string activity = "Restoring the SD card";
+            string imageHash = null;
             using (var cts = CancellationTokenSource.CreateLinkedTokenSource(ct))
             {
                 var pipe = new BlockingPipe(cts.Token);
-                string imageHash = null;
                 Exception producerError = null;
                 var producer = Task.Run(() =>
                 {
@@ -109,7 +111,8 @@ namespace EdgeOps.Backup
             // Read back from the card itself (its cached blocks dropped first) and compare.
             t.Run(DeviceScripts.FlushBuffers(probe.DevicePath), CommandOptions.Root, ct);
             ctx.Verbose($"reading back {RateMeter.Human(full ? map.ImageSize : Ranges.Total(ranges))} from '{probe.DevicePath}'");
-            VerifyReadBack(ctx, t, probe.DevicePath, map, ranges, full, manifest?.Sha256, ct);
+            // a full restore compares the card with the whole image: as the manifest says (format 1), else as it was just decoded
+            VerifyReadBack(ctx, t, probe.DevicePath, map, ranges, full, string.IsNullOrEmpty(manifest?.Sha256) ? imageHash : manifest.Sha256, ct);
             if (GptTail.Fix(t, probe.DevicePath, probe.Size, ct)) ctx.Verbose($"wrote the backup GPT header and entries at the end of '{probe.DevicePath}'");
             t.Run(DeviceScripts.FlushAndRescan(probe.DevicePath), CommandOptions.Root, ct);
             var seconds = sw.Elapsed.TotalSeconds;

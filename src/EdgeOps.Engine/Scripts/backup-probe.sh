@@ -1,6 +1,9 @@
 #!/bin/sh
-# Backup-SdCard / Restore-SdCard: facts about the card, one key=value per line. Argument: the card path (empty: the disk holding /).
+# Backup-SdCard / Restore-SdCard: facts about the card, one key=value per line. Arguments: the card path (empty: the
+# disk holding /), and "flush" to write out cached data first and drop the card's cached blocks after (one round trip
+# instead of three before a backup).
 dev=$1
+[ "${2:-}" = flush ] && sync
 rootsrc=$(findmnt -n -o SOURCE / 2>/dev/null | head -n1)
 rootdisk=
 if [ -n "$rootsrc" ] && [ ! -b "$rootsrc" ]; then
@@ -31,6 +34,7 @@ echo "rootdisk=$rootdisk"
 echo "dev=$dev"
 if [ -z "$dev" ]; then echo 'error=nodisk'; exit 0; fi
 if [ -b "$dev" ]; then echo 'kind=block'; echo "size=$(blockdev --getsize64 "$dev")";
+  if [ "${2:-}" = flush ]; then blockdev --flushbufs "$dev" 2>/dev/null && echo 'flushed=1'; fi
   real=$(readlink -f "$dev"); echo "real=$real"
   for n in $(lsblk -nrpo NAME "$dev" 2>/dev/null); do
     m=$(findmnt -n -o TARGET --source "$n" 2>/dev/null | head -n1)

@@ -1,9 +1,16 @@
 #!/usr/bin/perl
 # Backup-SdCard: reads ranges of a card (see DeviceScripts.Reader). Arguments: device, mode (raw|zstd), level, threads.
+# Reads go around the page cache (O_DIRECT) where the range is sector-aligned, so the kernel's read-ahead never reads the
+# unused blocks after a range (on a card that reads at 40 MiB/s, read-ahead past each range costs seconds); 4 MiB at a
+# time into an aligned buffer. Unaligned pieces, or a file that refuses O_DIRECT, are read through the page cache.
 use strict;
+use Fcntl qw(O_RDONLY);
 my ($dev, $mode, $level, $threads) = @ARGV;
 open(my $in, '<', $dev) or die "cannot open $dev: $!\n";
 binmode $in; binmode STDOUT;
+my $odirect = eval { Fcntl::O_DIRECT() };
+my $din;
+if (defined $odirect) { sysopen($din, $dev, O_RDONLY | $odirect) or undef $din; }
 my (@chunks, $cur);
 while (my $l = <STDIN>) {
   chomp $l;
@@ -12,28 +19,43 @@ while (my $l = <STDIN>) {
   my (undef, $o, $n) = split / /, $l;
   push @$cur, [$o, $n];
 }
+my $B = 4194304;
 my $zero = "\0" x 1048576;
-sub put { my ($fh, $d) = @_; my $len = length $d; my $off = 0;
-  while ($off < $len) { my $w = syswrite($fh, $d, $len - $off, $off); die "write failed: $!\n" unless defined $w; $off += $w; } }
+my $buf = "\0" x ($B + 8192);
+# the buffer's address (pack 'p'), to read at a 4096-aligned place inside it
+my $al = (4096 - unpack('J', pack('p', $buf)) % 4096) % 4096;
+sub put { my ($fh, $off, $len) = @_; my $done = 0;
+  while ($done < $len) { my $w = syswrite($fh, $buf, $len - $done, $off + $done); die "write failed: $!\n" unless defined $w; $done += $w; } }
+sub zeros { my ($fh, $n) = @_;
+  while ($n > 0) { my $k = $n > 1048576 ? 1048576 : $n; my $d = 0;
+    while ($d < $k) { my $w = syswrite($fh, $zero, $k - $d, $d); die "write failed: $!\n" unless defined $w; $d += $w; } $n -= $k; } }
 for my $c (@chunks) {
   my $out = \*STDOUT; my $z;
   if ($mode eq 'zstd') {
     open($z, '|-', 'zstd', '-q', '-c', "-$level", "-T$threads") or die "cannot start zstd: $!\n";
     binmode $z; $out = $z;
+    fcntl($z, 1031, 1048576);   # F_SETPIPE_SZ: room for a whole read while zstd works (best effort)
   }
   my $pos = $c->[0][0];
   for my $r (@$c) {
     my ($o, $n) = @$r;
-    my $gap = $o - $pos;
-    while ($gap > 0) { my $k = $gap > 1048576 ? 1048576 : $gap; put($out, substr($zero, 0, $k)); $gap -= $k; }
-    sysseek($in, $o, 0) or die "cannot seek to $o: $!\n";
+    zeros($out, $o - $pos) if $o > $pos;
     my $left = $n;
     while ($left > 0) {
-      my $k = $left > 1048576 ? 1048576 : $left; my $buf;
-      my $got = sysread($in, $buf, $k);
-      die "read error at byte " . ($o + $n - $left) . ": $!\n" unless defined $got;
-      die "the disk ended at byte " . ($o + $n - $left) . "\n" if $got == 0;
-      put($out, $buf); $left -= $got;
+      my $at = $o + $n - $left;
+      my $k = $left > $B ? $B : $left;
+      my $got;
+      if ($din && $at % 512 == 0 && $k % 512 == 0) {
+        sysseek($din, $at, 0) or die "cannot seek to $at: $!\n";
+        $got = sysread($din, $buf, $k, $al);
+        if (!defined $got) { undef $din; next; }   # O_DIRECT refused (alignment, filesystem): the page cache from here on
+      } else {
+        sysseek($in, $at, 0) or die "cannot seek to $at: $!\n";
+        $got = sysread($in, $buf, $k, $al);
+        die "read error at byte $at: $!\n" unless defined $got;
+      }
+      die "the disk ended at byte $at\n" if $got == 0;
+      put($out, $al, $got); $left -= $got;
     }
     $pos = $o + $n;
   }

@@ -344,7 +344,7 @@ namespace EdgeOps.Transport
                 var errBuffer = new LockedBuffer();
                 var output = cmd.OutputStream;
                 var errors = cmd.ExtendedOutputStream;
-                var outTask = Task.Run(() => StreamPump.Copy(output, stdout ?? Stream.Null, null, CancellationToken.None));
+                var outTask = Task.Run(() => StreamPump.Copy(output, stdout ?? Stream.Null, null, CancellationToken.None, options.BulkOutput ? 1 << 20 : 256 * 1024, options.BulkOutput ? 5 : 0));
                 var errTask = Task.Run(() => errBuffer.CopyFrom(errors));
                 Task inTask = Task.CompletedTask;
                 if (prefix != null || stdin != null)

@@ -6,8 +6,11 @@ namespace EdgeOps.Transport
 {
     static class StreamPump
     {
-        /// <summary>Copies with progress and cancellation; returns bytes copied.</summary>
-        public static long Copy(Stream from, Stream to, IProgress<long> progress, CancellationToken ct, int bufferSize = 256 * 1024)
+        /// <summary>
+        /// Copies with progress and cancellation; returns bytes copied. With <paramref name="batchWaitMs"/>, a read that
+        /// brought less than a quarter of the buffer is followed by that pause, so the next read takes a batch.
+        /// </summary>
+        public static long Copy(Stream from, Stream to, IProgress<long> progress, CancellationToken ct, int bufferSize = 256 * 1024, int batchWaitMs = 0)
         {
             var buffer = new byte[bufferSize];
             long total = 0;
@@ -19,6 +22,7 @@ namespace EdgeOps.Transport
                 to.Write(buffer, 0, n);
                 total += n;
                 if (progress != null && total - lastReport >= 1 << 20) { progress.Report(total); lastReport = total; }
+                if (batchWaitMs > 0 && n < buffer.Length / 4) Thread.Sleep(batchWaitMs);
             }
             progress?.Report(total);
             return total;

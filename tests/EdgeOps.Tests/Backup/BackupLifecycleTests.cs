@@ -135,9 +135,8 @@ namespace EdgeOps.Tests.Backup
             var oa = a.Output.Single(); var ob = b.Output.Single();
             Assert.Contains("controller", (string)oa.Properties["Compression"].Value);
             Assert.Contains("device", (string)ob.Properties["Compression"].Value);
-            Assert.Equal(ob.Properties["Sha256"].Value, oa.Properties["Sha256"].Value);
-            var path = (string)oa.Properties["Path"].Value;
-            Assert.Equal((string)oa.Properties["Sha256"].Value, Run.Sh($"zstd -dc '{path}' | sha256sum").Split(' ')[0]);
+            Assert.Equal(ob.Properties["MapSha256"].Value, oa.Properties["MapSha256"].Value);
+            StoredImage.AssertMatchesItsMap((string)oa.Properties["Path"].Value, (string)oa.Properties["MapSha256"].Value);
         }
 
         [CardFact]

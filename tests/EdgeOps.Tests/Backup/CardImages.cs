@@ -211,4 +211,48 @@ namespace EdgeOps.Tests.Backup
             try { Directory.Delete(Dir, true); } catch (IOException) { }
         }
     }
+
+    /// <summary>Checks a stored image with standard tools against what its manifest and block map promise.</summary>
+    public static class StoredImage
+    {
+        /// <summary>
+        /// `zstd -dc` of the image gives exactly ImageSize bytes whose mapped ranges have the block map's sha256 and whose
+        /// other bytes are zeros; <paramref name="mapSha256"/> (the backup's identity) is the map's own checksum.
+        /// </summary>
+        public static void AssertMatchesItsMap(string imagePath, string mapSha256)
+        {
+            Assert.EndsWith(".img.zst", imagePath);
+            var map = EdgeOps.Backup.BlockMap.Parse(File.ReadAllText(imagePath[..^".img.zst".Length] + ".img.bmap"));
+            Assert.Equal(map.FileChecksum, mapSha256);
+            var psi = new ProcessStartInfo("zstd", new[] { "-dc", imagePath }) { RedirectStandardOutput = true, UseShellExecute = false };
+            using var p = Process.Start(psi)!;
+            var raw = p.StandardOutput.BaseStream;
+            var buf = new byte[map.BlockSize];
+            long block = 0;
+            int next = 0;
+            using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            while (true)
+            {
+                int n = 0, k;
+                while (n < buf.Length && (k = raw.Read(buf, n, buf.Length - n)) > 0) n += k;
+                if (n == 0) break;
+                bool mapped = next < map.Ranges.Count && block >= map.Ranges[next].First;
+                if (mapped)
+                {
+                    sha.AppendData(buf, 0, n);
+                    if (block == map.Ranges[next].Last)
+                    {
+                        Assert.Equal(map.Ranges[next].Sha256, Convert.ToHexString(sha.GetHashAndReset()).ToLowerInvariant());
+                        next++;
+                    }
+                }
+                else Assert.True(buf.AsSpan(0, n).IndexOfAnyExcept((byte)0) < 0, $"block {block} is outside the map and not zeros");
+                block++;
+            }
+            p.WaitForExit();
+            Assert.Equal(0, p.ExitCode);
+            Assert.Equal(map.Ranges.Count, next);
+            Assert.Equal(map.BlocksCount, block);
+        }
+    }
 }

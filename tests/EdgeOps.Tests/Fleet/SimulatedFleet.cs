@@ -93,18 +93,24 @@ public sealed class SimulatedFleet : IDisposable
 
     internal static string DeviceScript => Path.Combine(ScriptDir, "device.sh");
 
-    public static SimulatedFleet Start(int count = 3, long cardBytes = 512L << 20)
+    /// <param name="cardReadBytesPerSecond">0: the cards read as fast as this machine can; else each card reads at most this
+    /// fast (a cgroup v1 blkio throttle on the device's processes: 40 MiB/s is a Raspberry Pi 4 with a good A1 card).</param>
+    /// <param name="bootMiB">Size of the FAT32 boot partition (Raspberry Pi OS makes 256 or 512 MiB).</param>
+    public static SimulatedFleet Start(int count = 3, long cardBytes = 512L << 20, long cardReadBytesPerSecond = 0, int bootMiB = 64)
     {
         if (count < 1 || count > 250) throw new ArgumentOutOfRangeException(nameof(count), "1 to 250 devices.");
-        return Start(Enumerable.Range(0, count).Select(i => s_defaultKinds[i % s_defaultKinds.Length]).ToArray(), cardBytes);
+        return Start(Enumerable.Range(0, count).Select(i => s_defaultKinds[i % s_defaultKinds.Length]).ToArray(), cardBytes, cardReadBytesPerSecond, bootMiB);
     }
 
     /// <summary>A fleet with one device per entry of <paramref name="kinds"/> (see <see cref="SimulatedKinds"/>), in that order.</summary>
-    public static SimulatedFleet Start(IReadOnlyList<string> kinds, long cardBytes = 512L << 20)
+    public static SimulatedFleet Start(IReadOnlyList<string> kinds, long cardBytes = 512L << 20, long cardReadBytesPerSecond = 0, int bootMiB = 64)
     {
         if (kinds == null || kinds.Count < 1 || kinds.Count > 250) throw new ArgumentOutOfRangeException(nameof(kinds), "1 to 250 devices.");
         foreach (var k in kinds) SimulatedKinds.Parse(k);   // unknown kinds fail before anything is made
-        if (cardBytes < (128L << 20)) throw new ArgumentOutOfRangeException(nameof(cardBytes), "at least 128 MiB (64 MiB boot + root).");
+        if (bootMiB < 33 || cardBytes < ((bootMiB + 64L) << 20)) throw new ArgumentOutOfRangeException(nameof(cardBytes), "a boot partition of at least 33 MiB (FAT32) and a card at least 64 MiB larger.");
+        if (cardReadBytesPerSecond < 0) throw new ArgumentOutOfRangeException(nameof(cardReadBytesPerSecond), "0 (no limit) or bytes per second.");
+        if (cardReadBytesPerSecond > 0 && !File.Exists("/sys/fs/cgroup/blkio/cgroup.procs"))
+            throw new InvalidOperationException("A card read limit needs cgroup v1 blkio mounted at /sys/fs/cgroup/blkio.");
         if (!FleetRequirements.IsRoot)
             throw new InvalidOperationException("The simulated fleet needs root (loop devices, mounts, namespaces, sshd). Run the tests as root.");
         var sw = Stopwatch.StartNew();
@@ -114,7 +120,7 @@ public sealed class SimulatedFleet : IDisposable
         fleet.Phase("cleanup+allocate");
         try
         {
-            fleet.Boot(kinds, cardBytes);
+            fleet.Boot(kinds, cardBytes, cardReadBytesPerSecond, bootMiB);
         }
         catch
         {
@@ -250,7 +256,7 @@ public sealed class SimulatedFleet : IDisposable
 
     // ---------- boot ----------
 
-    void Boot(IReadOnlyList<string> kinds, long cardBytes)
+    void Boot(IReadOnlyList<string> kinds, long cardBytes, long readBps, int bootMiB)
     {
         int count = kinds.Count;
         // The root trees of the emulated kinds (cached on this machine; built the first time, a few minutes each).
@@ -275,7 +281,7 @@ public sealed class SimulatedFleet : IDisposable
         var errors = new System.Collections.Concurrent.ConcurrentBag<Exception>();
         Parallel.ForEach(_devices, new ParallelOptions { MaxDegreeOfParallelism = Math.Min(count, 16) }, d =>
         {
-            try { d.Create(cardBytes, hash, authorized); }
+            try { d.Create(cardBytes, hash, authorized, readBps, bootMiB); }
             catch (Exception e) { errors.Add(e); }
         });
         if (!errors.IsEmpty) throw new AggregateException("Simulated fleet did not start", errors);
@@ -412,6 +418,38 @@ public sealed class SimulatedDevice
     public string BootLoopDevice { get; private set; } = "";
     /// <summary>Loop device over the card's root partition (ext4, p2), mounted as the device's "/".</summary>
     public string RootLoopDevice { get; private set; } = "";
+    /// <summary>0: the card reads at this machine's speed; else its read limit in bytes per second (see <see cref="CgroupPath"/>).</summary>
+    public long CardReadBytesPerSecond { get; private set; }
+    /// <summary>The device's blkio cgroup (its read limit on the card's loop devices); removed with the device.</summary>
+    public string CgroupPath => $"/sys/fs/cgroup/blkio/edgeops-{Path.GetFileName(Path.GetDirectoryName(Dir))}-{Path.GetFileName(Dir)}";
+
+    /// <summary>
+    /// Drops every cached block of the card, so the next read comes from the "card": written data flushed, the loop
+    /// devices' buffers dropped (blockdev --flushbufs) and the backing file's pages dropped from the page cache.
+    /// </summary>
+    public void FlushCardCache()
+    {
+        HostProcess.Run("sync", Array.Empty<string>()).EnsureOk("sync");
+        foreach (var l in new[] { LoopDevice, BootLoopDevice, RootLoopDevice })
+            HostProcess.Run("blockdev", new[] { "--flushbufs", l }).EnsureOk("blockdev --flushbufs " + l);
+        // the backing file's pages (what a buffered loop device reads through), and only those: GNU dd's nocache with count=0
+        // advises the kernel to drop the whole file (fadvise DONTNEED), where drop_caches would empty this machine's
+        // whole page cache (programs, other tests' files) and make the next figures depend on the host's disk
+        HostProcess.Run("dd", new[] { "if=" + CardImage, "iflag=nocache", "count=0", "status=none" }).EnsureOk("dd iflag=nocache " + CardImage);
+    }
+
+    /// <summary>Changes the card's read limit while the device runs (0: none); the device must have been started with one.</summary>
+    public void SetCardReadLimit(long bytesPerSecond)
+    {
+        if (!Directory.Exists(CgroupPath)) throw new InvalidOperationException($"{Name} was started without a card read limit (give the fleet cardReadBytesPerSecond).");
+        foreach (var l in new[] { LoopDevice, BootLoopDevice, RootLoopDevice })
+        {
+            var mm = HostProcess.Run("lsblk", new[] { "-ndo", "MAJ:MIN", l }).EnsureOk("lsblk " + l).stdout.Trim();
+            File.WriteAllText(Path.Combine(CgroupPath, "blkio.throttle.read_bps_device"), $"{mm} {bytesPerSecond.ToString(CultureInfo.InvariantCulture)}");
+        }
+        CardReadBytesPerSecond = bytesPerSecond;
+    }
+
     /// <summary>Host pid of the device's PID 1 (its namespaces); 0 when stopped.</summary>
     public int Pid { get; private set; }
 
@@ -442,13 +480,15 @@ public sealed class SimulatedDevice
         return RootDir + devicePath.TrimEnd('/');
     }
 
-    internal void Create(long cardBytes, string passwordHash, string authorizedKeys)
+    internal void Create(long cardBytes, string passwordHash, string authorizedKeys, long readBps, int bootMiB)
     {
+        CardReadBytesPerSecond = readBps;
         var env = new Dictionary<string, string>
         {
             ["DEV_NAME"] = Name, ["DEV_ADDR"] = Address, ["DEV_PORT"] = Port.ToString(CultureInfo.InvariantCulture),
             ["DEV_KIND"] = Kind, ["DEV_SUDO"] = SudoMode, ["DEV_SIZE"] = cardBytes.ToString(CultureInfo.InvariantCulture),
             ["DEV_PWHASH"] = passwordHash, ["DEV_AUTHKEYS"] = authorizedKeys, ["DEV_DATA_MB"] = "4",
+            ["DEV_READ_BPS"] = readBps.ToString(CultureInfo.InvariantCulture), ["DEV_BOOT_MIB"] = bootMiB.ToString(CultureInfo.InvariantCulture),
         };
         if (Tree != null) env["DEV_TREE"] = Tree;
         HostProcess.Run("/bin/bash", new[] { SimulatedFleet.DeviceScript, "create", Dir }, env: env, timeout: TimeSpan.FromSeconds(120))
