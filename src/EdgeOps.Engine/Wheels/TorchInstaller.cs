@@ -39,10 +39,29 @@ namespace EdgeOps.Wheels
     /// </summary>
     public static class TorchInstaller
     {
+        // argv: the distribution and its default module name. The module imported is the distribution's own
+        // (top_level.txt: cv2 for opencv-python); its version is the module's __version__, else the distribution's.
         const string VerifyScript = @"
 import importlib, sys
-m = importlib.import_module(sys.argv[1])
-sys.stdout.write('version=%s\n' % getattr(m, '__version__', ''))
+dist, name, top, dv = sys.argv[1], sys.argv[2], [], None
+try:
+    from importlib import metadata
+    d = metadata.distribution(dist)
+    dv, top = d.version, (d.read_text('top_level.txt') or '').split()
+except Exception:
+    try:
+        import pkg_resources
+        d = pkg_resources.get_distribution(dist)
+        dv = d.version
+        top = d.get_metadata('top_level.txt').split() if d.has_metadata('top_level.txt') else []
+    except Exception:
+        pass
+if top and name not in top:
+    name = top[0]
+m = importlib.import_module(name)
+sys.stdout.write('module=%s\n' % name)
+sys.stdout.write('version=%s\n' % (getattr(m, '__version__', None) or dv or ''))
+sys.stdout.write('dist=%s\n' % (dv or ''))
 c = False
 try:
     c = bool(m.cuda.is_available())
@@ -351,14 +370,17 @@ sys.stdout.write('wheel=%s\n' % final)
         internal static (bool Ok, string Version, bool Cuda, string Error) Verify(IDeviceContext ctx, string python, string package, string expected)
         {
             var module = WheelName.Normalize(package).Replace('-', '_');
-            var r = ctx.Transport.Run(Sh.Script("cd / && exec {0} -c {1} {2}", python, VerifyScript, module), CommandOptions.Default, ctx.Cancellation);
+            var r = ctx.Transport.Run(Sh.Script("cd / && exec {0} -c {1} {2} {3}", python, VerifyScript, package, module), CommandOptions.Default, ctx.Cancellation);
             if (!r.Succeeded) return (false, null, false, $"'import {module}' failed: {Tail(r.Stderr)}");
-            string version = null; bool cuda = false;
+            string version = null, dist = null; bool cuda = false;
             foreach (var line in r.Stdout.Split('\n'))
             {
                 if (line.StartsWith("version=", StringComparison.Ordinal)) version = line.Substring(8).Trim();
+                else if (line.StartsWith("dist=", StringComparison.Ordinal) && line.Trim().Length > 5) dist = line.Substring(5).Trim();
+                else if (line.StartsWith("module=", StringComparison.Ordinal)) module = line.Substring(7).Trim();
                 else if (line.StartsWith("cuda=", StringComparison.Ordinal)) cuda = line.Trim() == "cuda=1";
             }
+            if (expected != null && !SameVersion(version, expected) && SameVersion(dist, expected)) version = dist;
             if (expected != null && !SameVersion(version, expected))
                 return (false, version, cuda, $"'import {module}' reports version {version ?? "(none)"} instead of {expected}");
             return (true, version, cuda, null);
