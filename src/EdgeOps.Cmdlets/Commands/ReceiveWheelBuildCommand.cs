@@ -42,10 +42,8 @@ namespace EdgeOps.Commands
 
         protected override void ProcessRecord()
         {
-            int before = GatheredDevices.Count;
             base.ProcessRecord();
-            var devices = GatheredDevices;
-            _ids.Add(devices.Count > before ? devices[devices.Count - 1].ComputerName : "", Id);
+            _ids.Add(LastAddedDeviceName ?? "", Id);
         }
 
         protected override void BeginFleet(IReadOnlyList<EdgeDevice> devices)
@@ -66,7 +64,7 @@ namespace EdgeOps.Commands
             }
             catch (EdgeOpsException e)
             {
-                ThrowTerminatingError(new ErrorRecord(e, e.ErrorId, InstallTorchWheelCommand.ParseCategory(e.Category), Destination));
+                ThrowTerminatingError(ErrorRecords.For(e, Destination));
             }
         }
 

@@ -53,10 +53,8 @@ namespace EdgeOps.Commands
 
         protected override void ProcessRecord()
         {
-            int before = GatheredDevices.Count;
             base.ProcessRecord();
-            var devices = GatheredDevices;
-            Ids.Add(devices.Count > before ? devices[devices.Count - 1].ComputerName : "", RecordIds);
+            Ids.Add(LastAddedDeviceName ?? "", RecordIds);
             Interlocked.Increment(ref _records);
         }
 
