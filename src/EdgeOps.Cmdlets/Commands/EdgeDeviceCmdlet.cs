@@ -74,7 +74,6 @@ namespace EdgeOps.Commands
 
         protected override void ProcessRecord()
         {
-            LastAddedDeviceName = null;   // this record's device, not the previous one's
             if (_resolver == null)
             {
                 var inventory = string.IsNullOrEmpty(Inventory) ? null : GetUnresolvedProviderPathFromPSPath(Inventory);

@@ -76,7 +76,6 @@ namespace EdgeOps.Commands
         /// <summary>Adds a work item (the device and <see cref="CaptureItem"/>'s value) to this invocation.</summary>
         protected void AddDevice(EdgeDevice device)
         {
-            LastAddedDeviceName = device?.ComputerName;
             if (device == null) return;
             var item = CaptureItem();
             var key = string.Join("|", device.Transport, device.ComputerName, device.HostName, device.Port, device.UserName);
@@ -89,9 +88,6 @@ namespace EdgeOps.Commands
             var w = (DeviceWork)o;
             if (!w.Items.Any(i => Equals(i, item))) w.Items.Add(item);
         }
-
-        /// <summary>The name of the device the latest AddDevice call named (also when it was already gathered).</summary>
-        protected string LastAddedDeviceName { get; set; }
 
         /// <summary>The devices gathered so far, in input order.</summary>
         protected IReadOnlyList<EdgeDevice> GatheredDevices => _work.Cast<DeviceWork>().Select(w => w.Device).ToList();

@@ -23,7 +23,7 @@ namespace EdgeOps.Commands
 
         protected override IEnumerable<object> ProcessDevice(IDeviceContext context)
         {
-            if (!TakeIds(context.Device, out var ids)) return new object[0];
+            var ids = IdsOf(context);
             var builds = new WheelBuildService(context, BuildRoot).Get(ids);
             foreach (var missing in ids.Where(i => builds.All(b => b.Id != i)))
                 context.Warning($"There is no build {missing} on {context.Device.ComputerName}.");

@@ -37,14 +37,9 @@ namespace EdgeOps.Commands
 
         protected override bool ForceRequested => Force.IsPresent;
 
-        readonly PipedBuildIds _ids = new PipedBuildIds();
         object _store;   // IObjectStore
 
-        protected override void ProcessRecord()
-        {
-            base.ProcessRecord();
-            _ids.Add(LastAddedDeviceName ?? "", Id);
-        }
+        protected override object CaptureItem() => BuildIds.Capture(Id);
 
         protected override void BeginFleet(IReadOnlyList<EdgeDevice> devices)
         {
@@ -70,7 +65,7 @@ namespace EdgeOps.Commands
 
         protected override IEnumerable<object> ProcessDevice(IDeviceContext context)
         {
-            if (!_ids.Take(context.Device.ComputerName, GatheredDevices.Count <= 1, out var ids)) yield break;
+            var ids = BuildIds.Of(ItemOf(context));
             if (ids.Count == 0)
                 throw new EdgeOpsException("WheelBuildIdMissing", "InvalidArgument",
                     $"{context.Device.ComputerName}: give the build to receive: -Id, or pipe it from Wait-WheelBuild or Get-WheelBuild.");

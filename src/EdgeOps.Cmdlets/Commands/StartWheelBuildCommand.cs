@@ -66,8 +66,8 @@ namespace EdgeOps.Commands
             if (!git) source = GetUnresolvedProviderPathFromPSPath(source);
             else if (System.IO.Directory.Exists(source)) git = false;
             if (Ref != null && !git)
-                ThrowTerminatingError(new ErrorRecord(new ArgumentException("-Ref names a git branch, tag or commit: it goes with a git URL as -Source."),
-                    "WheelBuildRefWithoutGit", ErrorCategory.InvalidArgument, Ref));
+                ThrowTerminatingError(ErrorRecords.New("WheelBuildRefWithoutGit", "InvalidArgument",
+                    "-Ref names a git branch, tag or commit: it goes with a git URL as -Source. Give -Source as a git URL, or leave -Ref out.", Ref));
             _request = new BuildRequest
             {
                 SourcePath = git ? null : source, GitUrl = git ? source : null, Ref = Ref, Recipe = Recipe,
@@ -92,7 +92,7 @@ namespace EdgeOps.Commands
 
         protected override IEnumerable<object> ProcessDevice(IDeviceContext context)
         {
-            if (!TakeIds(context.Device, out var ids)) yield break;
+            var ids = IdsOf(context);
             var service = new WheelBuildService(context, BuildRoot);
             if (Resume)
             {

@@ -23,7 +23,7 @@ namespace EdgeOps.Commands
 
         protected override IEnumerable<object> ProcessDevice(IDeviceContext context)
         {
-            if (!TakeIds(context.Device, out var ids)) yield break;
+            var ids = IdsOf(context);
             if (ids.Count == 0)
                 throw new EdgeOpsException("WheelBuildIdMissing", "InvalidArgument",
                     $"{context.Device.ComputerName}: give the build to stop: -Id, or pipe it from Get-WheelBuild.");

@@ -29,7 +29,7 @@ namespace EdgeOps.Commands
 
         protected override IEnumerable<object> ProcessDevice(IDeviceContext context)
         {
-            if (!TakeIds(context.Device, out var ids)) yield break;
+            var ids = IdsOf(context);
             var service = new WheelBuildService(context, BuildRoot);
             if (ids.Count == 0)
             {

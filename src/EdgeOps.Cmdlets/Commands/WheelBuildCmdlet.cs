@@ -1,40 +1,29 @@
 using System;
-using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
 using System.Threading;
+using EdgeOps.Fleet;
 
 namespace EdgeOps.Commands
 {
     /// <summary>
-    /// Build ids by device, as they arrive: a WheelBuild object carries its Id and ComputerName (both bound by
-    /// property name), -Id on the command line applies to every device. The first worker of a device takes all
-    /// of that device's ids, so a host piped several times (one record per build) is worked on once.
+    /// Build ids as the fleet base's work items: a WheelBuild record carries its Id and ComputerName (both bound by
+    /// property name), so each record's ids are captured with that record's own device (-Id on the command line goes
+    /// with every device). Equal ids for one device are one work item.
     /// </summary>
-    sealed class PipedBuildIds
+    static class BuildIds
     {
-        readonly ConcurrentDictionary<string, List<string>> _ids = new ConcurrentDictionary<string, List<string>>(StringComparer.OrdinalIgnoreCase);
-        readonly ConcurrentDictionary<string, bool> _seen = new ConcurrentDictionary<string, bool>(StringComparer.OrdinalIgnoreCase);
-
-        public void Add(string computerName, string[] ids)
+        /// <summary>The work item for a record's ids: null when it has none.</summary>
+        public static object Capture(IEnumerable<string> ids)
         {
-            var list = _ids.GetOrAdd(computerName ?? "", _ => new List<string>());
-            lock (list)
-                foreach (var id in ids ?? new string[0])
-                    if (!string.IsNullOrEmpty(id) && !list.Contains(id)) list.Add(id);
+            var list = (ids ?? Enumerable.Empty<string>()).Where(i => !string.IsNullOrEmpty(i)).Distinct(StringComparer.Ordinal).ToList();
+            return list.Count == 0 ? null : string.Join("\n", list);
         }
 
-        /// <summary>False when another worker already took this device. Ids: empty when none were given.</summary>
-        public bool Take(string computerName, bool onlyDevice, out List<string> ids)
-        {
-            var found = new List<string>();
-            ids = found;
-            if (!_seen.TryAdd(computerName ?? "", true)) return false;
-            foreach (var key in new[] { computerName ?? "", onlyDevice ? "" : null }.Where(k => k != null).Distinct())
-                if (_ids.TryGetValue(key, out var list)) lock (list) found.AddRange(list.Where(i => !found.Contains(i)));
-            return true;
-        }
+        /// <summary>The ids of a work item (empty: none were given).</summary>
+        public static List<string> Of(object item) =>
+            (item as string ?? "").Split(new[] { '\n' }, StringSplitOptions.RemoveEmptyEntries).ToList();
     }
 
     /// <summary>The base of Start-, Get-, Wait- and Stop-WheelBuild: the build folder's root and the ids from the pipeline.</summary>
@@ -48,19 +37,10 @@ namespace EdgeOps.Commands
         /// <summary>The -Id value of the current pipeline record (null when the cmdlet has none or it was not given).</summary>
         protected abstract string[] RecordIds { get; }
 
-        internal readonly PipedBuildIds Ids = new PipedBuildIds();
-        int _records;
+        protected override object CaptureItem() => BuildIds.Capture(RecordIds);
 
-        protected override void ProcessRecord()
-        {
-            base.ProcessRecord();
-            Ids.Add(LastAddedDeviceName ?? "", RecordIds);
-            Interlocked.Increment(ref _records);
-        }
-
-        /// <summary>The ids for a device's worker; false for a repeated device (already worked on).</summary>
-        internal bool TakeIds(EdgeDevice device, out List<string> ids) =>
-            Ids.Take(device.ComputerName, GatheredDevices.Count <= 1, out ids);
+        /// <summary>The build ids of the work item being processed (empty when its record gave none).</summary>
+        internal static List<string> IdsOf(IDeviceContext context) => BuildIds.Of(ItemOf(context));
 
         static int s_activity = 1000;
         internal static int NextActivityId() => Interlocked.Increment(ref s_activity);

@@ -106,7 +106,7 @@ namespace EdgeOps.Builds
         {
             if (string.IsNullOrEmpty(name) || !System.Text.RegularExpressions.Regex.IsMatch(name, "^[A-Za-z_][A-Za-z0-9_]*$"))
                 throw new EdgeOpsException("BuildEnvironmentInvalid", "InvalidArgument",
-                    $"-Environment key '{name}' is not a variable name (letters, digits and _, not starting with a digit).");
+                    $"-Environment key '{name}' is not a variable name: rename it with letters, digits and _ only, not starting with a digit.");
             if (value != null && (value.IndexOf('\n') >= 0 || value.IndexOf('\r') >= 0 || value.IndexOf('\0') >= 0))
                 throw new EdgeOpsException("BuildEnvironmentInvalid", "InvalidArgument",
                     $"-Environment value of '{name}' spans lines (or holds a NUL): give it on one line.");

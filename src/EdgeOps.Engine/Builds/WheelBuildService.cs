@@ -60,7 +60,7 @@ namespace EdgeOps.Builds
         {
             if (string.IsNullOrWhiteSpace(root)) return DefaultRoot;
             if (root.IndexOf('\0') >= 0 || root.IndexOf('\n') >= 0)
-                throw new EdgeOpsException("BuildRootInvalid", "InvalidArgument", "-BuildRoot must be a folder path on one line.");
+                throw new EdgeOpsException("BuildRootInvalid", "InvalidArgument", "-BuildRoot must be a folder path on one line: give one without line breaks, e.g. ~/builds.");
             if (root == "~") throw new EdgeOpsException("BuildRootInvalid", "InvalidArgument", "-BuildRoot cannot be the home folder itself: give a folder in it, e.g. ~/builds.");
             if (root.StartsWith("~/", StringComparison.Ordinal)) root = root.Substring(2);
             return root.TrimEnd('/');
@@ -72,7 +72,7 @@ namespace EdgeOps.Builds
         {
             if (id == null || !s_id.IsMatch(id) || id.Contains(".."))
                 throw new EdgeOpsException("WheelBuildIdInvalid", "InvalidArgument",
-                    $"-Id '{id}' is not a build id: ids are letters, digits, '.', '_' and '-' (as Start-WheelBuild made them; Get-WheelBuild lists them).");
+                    $"-Id '{id}' is not a build id: ids are letters, digits, '.', '_' and '-', as Start-WheelBuild makes them. Run Get-WheelBuild to list the builds on the host, then give one of their ids.");
             return id;
         }
 
@@ -147,7 +147,8 @@ namespace EdgeOps.Builds
             var b = GetOne(id);
             if (b.State != "Interrupted" && b.State != "Failed")
                 throw new EdgeOpsException("WheelBuildNotResumable", "InvalidOperation",
-                    $"{Dev}: build {id} is {b.State}: -Resume continues an Interrupted or Failed build only.");
+                    $"{Dev}: build {id} is {b.State}: -Resume continues an Interrupted or Failed build only. " +
+                    (b.State == "Running" ? "Wait for it with Wait-WheelBuild, or stop it with Stop-WheelBuild first." : "Start a new build with Start-WheelBuild -Source instead."));
             if (extra != null) foreach (var kv in extra) BuildRecipes.CheckVariable(kv.Key, kv.Value);
             var envText = ReadFile(b.Directory + "/environment");
             var env = BuildRecipes.Parse(envText);
@@ -216,12 +217,29 @@ namespace EdgeOps.Builds
             var err = (res.Stderr ?? "").Trim();
             switch (res.ExitCode)
             {
-                case 4: throw new EdgeOpsException("WheelBuildNotFound", "ObjectNotFound", $"{Dev}: there is no build {id} in {_root}.");
+                case 4: throw NotFound(id);
                 case 5: throw new EdgeOpsException("WheelBuildExists", "ResourceExists", $"{Dev}: a build {id} already exists in {_root}: give another -Id, or -Resume it.");
                 case 10: throw new EdgeOpsException("WheelBuildRunning", "ResourceBusy", $"{Dev}: build {id} is still running: Stop-WheelBuild it first.");
-                default: throw new EdgeOpsException("WheelBuildStartFailed", "InvalidResult", $"{Dev}: starting build {id} failed (exit {res.ExitCode}): {err}");
+                default: throw new EdgeOpsException("WheelBuildStartFailed", "InvalidResult", $"{Dev}: starting build {id} failed (exit {res.ExitCode}): {err}. {StartNextStep(res.ExitCode, id)}");
             }
         }
+
+        /// <summary>What to do when start.sh failed, by its exit code (see start.sh).</summary>
+        string StartNextStep(int exitCode, string id)
+        {
+            switch (exitCode)
+            {
+                case 6: return "Check that -Source is a gzip-compressed tar archive (or give the project folder), then run Start-WheelBuild again.";
+                case 7: return "Install git on the build host (sudo apt install git), or give -Source as a folder or .tar.gz on this machine.";
+                case 8: return "Check the URL and that the build host itself can reach it (it clones, not this machine), then run Start-WheelBuild again.";
+                case 9: return "Check that -Ref names a branch, tag or commit of that repository (git ls-remote lists them), then run Start-WheelBuild again.";
+                case 11: return $"Read {_root}/{id}/log on the build host, then run Start-WheelBuild -Resume -Id {id}.";
+                default: return "Fix what the message above says on the build host, then run Start-WheelBuild again.";
+            }
+        }
+
+        EdgeOpsException NotFound(string id) => new EdgeOpsException("WheelBuildNotFound", "ObjectNotFound",
+            $"{Dev}: there is no build {id} in {_root}: run Get-WheelBuild to list the builds there (or give -BuildRoot if it lives elsewhere).");
 
         string ReadFile(string path)
         {
@@ -232,18 +250,20 @@ namespace EdgeOps.Builds
 
         // ------------------------------------------------------------------ Get
 
-        public WheelBuild GetOne(string id, bool fullLog = false)
+        public WheelBuild GetOne(string id, bool fullLog = false, int waitSeconds = 0)
         {
-            var list = Get(new[] { id }, fullLog);
-            return list.Count > 0 ? list[0] : throw new EdgeOpsException("WheelBuildNotFound", "ObjectNotFound",
-                $"{Dev}: there is no build {id} in {_root} (Get-WheelBuild lists the builds there).");
+            var list = Get(new[] { id }, fullLog, waitSeconds);
+            return list.Count > 0 ? list[0] : throw NotFound(id);
         }
 
-        /// <summary>The builds in the root (every one when <paramref name="ids"/> is empty); unknown ids are left out.</summary>
-        public IReadOnlyList<WheelBuild> Get(IEnumerable<string> ids, bool fullLog = false)
+        /// <summary>
+        /// The builds in the root (every one when <paramref name="ids"/> is empty); unknown ids are left out. With one id
+        /// and <paramref name="waitSeconds"/>, the host first waits up to that long for the build to end.
+        /// </summary>
+        public IReadOnlyList<WheelBuild> Get(IEnumerable<string> ids, bool fullLog = false, int waitSeconds = 0)
         {
             var list = (ids ?? new string[0]).Where(i => i != null).Select(CheckId).Distinct().ToList();
-            var args = new List<string> { _root, fullLog ? "1" : "0" };
+            var args = new List<string> { _root, fullLog ? "1" : "0", Math.Max(0, waitSeconds).ToString(CultureInfo.InvariantCulture) };
             args.AddRange(list);
             var r = _ctx.Transport.Run(BuildScripts.Command(BuildScripts.StatusScript, "edgeops-build-status", args), CommandOptions.Default, _ctx.Cancellation);
             r.EnsureSuccess(Dev, "reading the builds in " + _root);
@@ -350,7 +370,9 @@ namespace EdgeOps.Builds
             if (b.State == "Interrupted")
                 b.Diagnosis = "The build's runner is gone without having ended the build (the host rebooted, or its processes were killed)" +
                               (G("exitcode") != null ? $"; the build command had exited {G("exitcode")}" : "") +
-                              $". Start-WheelBuild -Resume continues it. Runner check: {G("pidcheck")}. The end of {b.Directory}/log:\n" + string.Join("\n", tail);
+                              $". Run Start-WheelBuild -Resume -Id {b.Id} to continue it. The end of {b.Directory}/log:\n" + string.Join("\n", tail);
+            if (b.State == "Stopped")
+                b.Diagnosis = "Stop-WheelBuild ended it. Start a new build with Start-WheelBuild -Source if its wheels are still wanted.";
             var failed = G("failed");
             if (b.State == "Failed" && failed != null) b.CurrentStep = failed.Trim();
             b.RunStartedUnix = L("runstarted");
@@ -388,7 +410,7 @@ namespace EdgeOps.Builds
             var step = string.IsNullOrEmpty(b.CurrentStep) ? "(no build step printed)" : b.CurrentStep;
             if (!oom)
             {
-                b.Diagnosis = $"The build command exited {b.ExitCode} at step '{step}'. The end of {b.LogPath}:\n{b.LogTail}";
+                b.Diagnosis = $"The build command exited {b.ExitCode} at step '{step}'. Fix what the log says, then run Start-WheelBuild -Resume -Id {b.Id}. The end of {b.LogPath}:\n{b.LogTail}";
                 return;
             }
             string kernel = null, process = null;
@@ -439,7 +461,7 @@ namespace EdgeOps.Builds
             var who = process ?? "a compiler";
             b.Diagnosis = $"Out of memory: the kernel killed {who} during step '{step}'. " +
                           (kernel != null ? $"Kernel: \"{kernel}\". " : "The kernel's message could not be read (dmesg needs root: give -SudoCredential). ") +
-                          plan + $" Continue with: Start-WheelBuild -Resume -Id {b.Id} -Jobs {b.SuggestedJobs}";
+                          plan + $" Then run Start-WheelBuild -Resume -Id {b.Id} -Jobs {b.SuggestedJobs}.";
         }
 
         string ReadKernelLog()
@@ -458,21 +480,24 @@ namespace EdgeOps.Builds
         // ------------------------------------------------------------------ Wait
 
         /// <summary>
-        /// Polls the build until it is no longer Running, reporting each poll. A dropped connection is re-opened
-        /// (the build runs on without it); gives up at <paramref name="timeout"/> with WheelBuildWaitTimeout.
+        /// Polls the build until it is no longer Running, reporting each poll. After the first look each poll waits on the
+        /// build host for up to <paramref name="poll"/> (checking there every 0.2 s), so the end is seen at once while
+        /// SSH carries one poll per interval. A dropped connection is re-opened (the build runs on without it); gives
+        /// up at <paramref name="timeout"/> with WheelBuildWaitTimeout.
         /// </summary>
         public WheelBuild Wait(string id, TimeSpan? timeout, TimeSpan poll, Action<WheelBuild> onPoll)
         {
             CheckId(id);
             var sw = System.Diagnostics.Stopwatch.StartNew();
-            int failures = 0;
+            int failures = 0, hostWait = 0;
             WheelBuild last = null;
+            TimeSpan Left() => timeout.HasValue ? timeout.Value - sw.Elapsed : TimeSpan.MaxValue;
             while (true)
             {
                 _ctx.Cancellation.ThrowIfCancellationRequested();
                 try
                 {
-                    last = GetOne(id);
+                    last = GetOne(id, false, hostWait);
                     if (failures > 0) _ctx.Verbose($"Connection to {Dev} is back after {failures} failed attempt(s); build {id} is {last.State}.");
                     failures = 0;
                     onPoll?.Invoke(last);
@@ -484,11 +509,14 @@ namespace EdgeOps.Builds
                     _ctx.Verbose($"Lost the connection to {Dev} while waiting for build {id} ({e.Message}); the build goes on there. Reconnecting (attempt {failures}).");
                     try { TransportFactory.Close(Dev); } catch (Exception) { }
                 }
-                if (timeout.HasValue && sw.Elapsed >= timeout.Value)
+                if (Left() <= TimeSpan.Zero)
                     throw new EdgeOpsException("WheelBuildWaitTimeout", "OperationTimeout",
                         $"{Dev}: build {id} was still {(last?.State ?? "unreachable")} after {timeout.Value.TotalSeconds:0} s (-Timeout); it goes on there: Wait-WheelBuild again later, or Stop-WheelBuild it.");
+                // the next poll waits on the host when the time left allows a whole second of it; else here
+                hostWait = failures == 0 && Left().TotalSeconds >= 1 ? (int)Math.Max(1, Math.Min(poll.TotalSeconds, Left().TotalSeconds)) : 0;
+                if (hostWait > 0) continue;
                 var delay = failures == 0 ? poll : TimeSpan.FromSeconds(Math.Min(5, failures));
-                if (timeout.HasValue) delay = TimeSpan.FromTicks(Math.Max(0, Math.Min(delay.Ticks, (timeout.Value - sw.Elapsed).Ticks)));
+                if (timeout.HasValue) delay = TimeSpan.FromTicks(Math.Max(0, Math.Min(delay.Ticks, Left().Ticks)));
                 if (_ctx.Cancellation.WaitHandle.WaitOne(delay)) _ctx.Cancellation.ThrowIfCancellationRequested();
             }
         }
@@ -525,7 +553,7 @@ namespace EdgeOps.Builds
         {
             var r = _ctx.Transport.Run(BuildScripts.Command(BuildScripts.StopScript, "edgeops-build-stop",
                 new[] { _root, id, grace.ToString(CultureInfo.InvariantCulture) }), CommandOptions.Default, _ctx.Cancellation);
-            if (r.ExitCode == 4) throw new EdgeOpsException("WheelBuildNotFound", "ObjectNotFound", $"{Dev}: there is no build {id} in {_root}.");
+            if (r.ExitCode == 4) throw NotFound(id);
             r.EnsureSuccess(Dev, "stopping build " + id);
             var m = Regex.Match(r.Stdout, @"^left\t(\d+)", RegexOptions.Multiline);
             _ctx.Verbose($"Stopped build {id}: " + r.Stdout.Replace('\t', ' ').Replace('\n', ';').Trim(';'));
@@ -547,9 +575,10 @@ namespace EdgeOps.Builds
             var b = GetOne(id);
             if (b.State != "Succeeded")
                 throw new EdgeOpsException("WheelBuildNotSucceeded", "InvalidOperation",
-                    $"{Dev}: build {id} is {b.State}: only a Succeeded build has wheels to receive" + (b.State == "Running" ? " (Wait-WheelBuild first)." : "."));
+                    $"{Dev}: build {id} is {b.State}: only a Succeeded build has wheels to receive. " +
+                    (b.State == "Running" ? "Wait for it with Wait-WheelBuild first." : $"Read its Diagnosis (Get-WheelBuild -Id {id}), then run Start-WheelBuild -Resume -Id {id}."));
             if (b.WheelFiles.Count == 0)
-                throw new EdgeOpsException("WheelBuildNoWheels", "ObjectNotFound", $"{Dev}: build {id} succeeded but its dist folder has no wheel.");
+                throw new EdgeOpsException("WheelBuildNoWheels", "ObjectNotFound", $"{Dev}: build {id} succeeded but its dist folder has no wheel: read the end of {b.LogPath} to see where the build put it.");
             var what = publish ? $"Receive {b.Wheels} and publish to {store.Location}{StorageKey.Join(prefix, catalogName)}" : $"Receive {b.Wheels} into {store.Location}{prefix}";
             if (!_ctx.ShouldProcess("build " + id, what)) return new List<TorchWheelEntry>();
             WheelConstraints constraints = null;

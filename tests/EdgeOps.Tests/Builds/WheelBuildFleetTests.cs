@@ -120,7 +120,7 @@ public sealed class WheelBuildFleetTests : IClassFixture<StorageServers>, IDispo
     public void CMake_Ninja_build_reports_progress_and_goes_through_S3_to_another_device()
     {
         using var ps = new PowerShellSession();
-        const int kernels = 6;
+        const int kernels = 10;   // five rounds of two compile jobs: long enough for Wait's polls to see compile steps
         var src = TestProjects.CMakeNinja(Path.Combine(_temp, "edgevec"), kernels);
         var started = StartBuild(ps, Dev(1), src, "-Jobs 2 -SudoCredential $args[3]", FleetTestKit.Credential("pi", _f.Fleet.SudoPassword));
         Assert.Equal("Running", started.P("State"));
@@ -148,7 +148,42 @@ public sealed class WheelBuildFleetTests : IClassFixture<StorageServers>, IDispo
         r = ps.Run("Get-EdgeDevice -Inventory $args[0] -Name $args[1] | Install-TorchWheel -Catalog $args[2] -Package edgevec -VirtualEnv '~/build env' " +
                    "-CreateVirtualEnv -Endpoint $args[3] -StorageCredential $args[4]", Inv, Dev(0).Name, s3 + "/catalog.yaml", _servers.S3Endpoint, keys);
         Assert.Equal("Installed", Single(r).P("Action"));
-        Assert.Equal("32 6", PythonIn(Dev(0), "/home/pi/build env", "import edgevec; print(edgevec.dot([1, 2, 3], [4, 5, 6]), edgevec.kernels())"));
+        Assert.Equal($"32 {kernels}", PythonIn(Dev(0), "/home/pi/build env", "import edgevec; print(edgevec.dot([1, 2, 3], [4, 5, 6]), edgevec.kernels())"));
+    }
+
+    [FleetFact]
+    public void Builds_piped_from_two_hosts_each_go_to_their_own_host()
+    {
+        using var ps = new PowerShellSession();
+        var src = TestProjects.CExtension(Path.Combine(_temp, "two hosts"));
+        var store = Path.Combine(_temp, "two-store");
+        // one pipeline starts a build on each host; every later cmdlet gets both records and must send each id to its own host
+        var builds = ps.Run("Get-EdgeDevice -Inventory $args[0] -Name $args[1], $args[2] | Start-WheelBuild -Source $args[3] -Jobs 1",
+                            Inv, Dev(0).Name, Dev(2).Name, src);
+        NoErrors(builds);
+        Assert.Equal(new[] { Dev(0).Name, Dev(2).Name }.OrderBy(n => n), builds.Output.Select(b => b.P("ComputerName")).OrderBy(n => n));
+        ps.Set("builds", builds.Output.ToArray());
+        var ids = builds.Output.ToDictionary(b => b.P("ComputerName"), b => b.P("Id"));
+
+        var r = ps.Run("$builds | Wait-WheelBuild -Timeout 600");
+        NoErrors(r);
+        Assert.Equal(2, r.Output.Count);
+        Assert.All(r.Output, b => { Assert.Equal("Succeeded", b.P("State")); Assert.Equal(ids[b.P("ComputerName")], b.P("Id")); });
+
+        r = ps.Run("$builds | Get-WheelBuild");
+        NoErrors(r);
+        Assert.Empty(r.Warnings);   // no "there is no build ... on" the other host
+        Assert.Equal(ids.OrderBy(kv => kv.Key).Select(kv => kv.Value), r.Output.OrderBy(b => b.P("ComputerName")).Select(b => b.P("Id")));
+
+        r = ps.Run("$builds | Receive-WheelBuild -Destination $args[0]", store);
+        NoErrors(r);
+        Assert.Equal(new[] { Dev(0).Name, Dev(2).Name }.OrderBy(n => n), r.Output.Select(e => e.P("ComputerName")).OrderBy(n => n));
+        Assert.All(r.Output, e => Assert.Equal("Received", e.P("Action")));
+
+        // the same build piped twice is one work item: waited for once
+        r = ps.Run("$b = $builds | Where-Object ComputerName -eq $args[0]; $b, $b | Wait-WheelBuild", Dev(0).Name);
+        NoErrors(r);
+        Assert.Single(r.Output);
     }
 
     [FleetFact]
@@ -156,8 +191,10 @@ public sealed class WheelBuildFleetTests : IClassFixture<StorageServers>, IDispo
     {
         using var ps = new PowerShellSession();
         var d = Dev(2);
-        var started = StartBuild(ps, d, TestProjects.CMakeNinja(Path.Combine(_temp, "cut"), 10), "-Jobs 1");
+        const int kernels = 24;
+        var started = StartBuild(ps, d, TestProjects.CMakeNinja(Path.Combine(_temp, "cut"), kernels), "-Jobs 1");
         var id = started.P("Id");
+        var dir = started.P("Directory");
         Until(ps, d, id, b => int.Parse(b.P("StepsDone")) >= 1, "first compile step");
         PSRun? waited = null;
         var waiter = Task.Run(() =>
@@ -166,14 +203,31 @@ public sealed class WheelBuildFleetTests : IClassFixture<StorageServers>, IDispo
             waited = ps2.Run("Get-EdgeDevice -Inventory $args[0] -Name $args[1] | Wait-WheelBuild -Id $args[2] -Timeout 600 -Verbose", Inv, d.Name, id);
         });
         Thread.Sleep(1500);
-        d.StopSshd();                         // every SSH session of the device ends, the controller's too
-        Thread.Sleep(4000);
-        Assert.True(BuildProcesses(d, id) > 0, "the build runs on without any SSH session");
-        d.StartSshd();
+        // Compile steps in the log so far (read in the device, not over SSH).
+        int Steps() => int.Parse(d.ExecOk($"grep -c '^[[:space:]]*\\[[0-9]*/[0-9]*\\] Building C object' '{dir}/log' || true").Trim(), System.Globalization.CultureInfo.InvariantCulture);
+        int atCut;
+        try
+        {
+            d.StopSshd();                         // every SSH session of the device ends, the controller's too
+            atCut = Steps();
+            Assert.True(atCut < kernels, $"the build was still compiling when the connection dropped ({atCut} of {kernels + 1} compile steps)");
+            // the build compiles on with no SSH session at all (polled: each step may take seconds on a loaded machine)
+            var deadline = DateTime.UtcNow.AddSeconds(120);
+            while (Steps() <= atCut && DateTime.UtcNow < deadline) Thread.Sleep(200);
+            var state = d.ExecOk($"cat '{dir}/state'; tr '\\n' ' ' < '{dir}/states'").Trim();
+            Assert.True(Steps() > atCut, $"the build compiled on while no SSH session was there: {state}");
+            Assert.True(BuildProcesses(d, id) > 0 || state.StartsWith("Succeeded", StringComparison.Ordinal), $"the build runs on without any SSH session: {state}");
+            Assert.False(d.PortOpen(), "sshd was down all the while");
+        }
+        finally
+        {
+            d.StartSshd();                        // the shared fleet's other tests need this device's sshd, whatever happened here
+        }
         Assert.True(waiter.Wait(TimeSpan.FromMinutes(10)), "Wait-WheelBuild returned");
         var done = Single(waited!);
         Assert.Equal("Succeeded", done.P("State"));
         Assert.Equal("1", done.P("Runs"));
+        Assert.Equal((kernels + 1).ToString(), done.P("Compiled"));
         Assert.Contains(waited!.Verbose, v => v.Contains("Lost the connection"));
         Assert.Contains(waited!.Verbose, v => v.Contains("is back"));
     }

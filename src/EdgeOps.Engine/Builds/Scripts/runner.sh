@@ -6,7 +6,8 @@ dir=$1
 cd -- "$dir" || exit 1
 export LC_ALL=C
 now() { date +%s; }
-state() { printf '%s\n' "$1" > state.tmp && mv -f state.tmp state && printf '%s %s %s\n' "$(date +%s)" "$$" "$1" >> states; }
+# Each write is whole (a file of its own, renamed over the state); Stop-WheelBuild writes through another name.
+state() { printf '%s\n' "$1" > "state.$$" && mv -f "state.$$" state && printf '%s %s %s\n' "$(date +%s)" "$$" "$1" >> states; }
 printf '%s %s\n' "$$" "$(cut -d ' ' -f 22 "/proc/$$/stat")" > pid.tmp && mv -f pid.tmp pid
 run=$(( $(cat runs 2>/dev/null || echo 0) + 1 ))
 printf '%s\n' "$run" > runs

@@ -38,7 +38,7 @@ while [ -n "$(members)" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
 left=$(members | wc -l)
 state=$(cat state)
 case $state in Succeeded|Failed) ;; *)
-  printf 'Stopped\n' > state.tmp && mv -f state.tmp state
+  printf 'Stopped\n' > "state.stop.$$" && mv -f "state.stop.$$" state
   [ -f ended ] || date +%s > ended
   [ -f exitcode ] || printf '143\n' > exitcode ;;
 esac
