@@ -193,6 +193,7 @@ namespace EdgeOps.Builds
 
         int ChooseJobs(string recipe, int? jobs, bool ensureSwap)
         {
+            if (jobs.HasValue && !ensureSwap) return jobs.Value;   // no plan needed: no probe of the host's memory
             var swap = new SwapService(_ctx);
             var plan = swap.BuildPlan(recipe, null, jobs);
             int n = jobs ?? (ensureSwap ? plan.CpuCount : plan.MaxJobs);

@@ -66,6 +66,8 @@ public sealed class BuildsBenchmark
                 return s;
             }
 
+            static string Load() => string.Join(" ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3));
+            var loadBefore = Load();
             ByHand(-1);   // warm the page cache (compiler, headers) for both
             var a = new List<double>(); var b = new List<double>();
             for (int i = 0; i < rounds; i++)
@@ -74,11 +76,13 @@ public sealed class BuildsBenchmark
                 a.Add(EdgeOps(i));
                 Say($"round {i + 1}: EdgeOps {a[^1]:0.0} s, by hand over ssh {b[^1]:0.0} s");
             }
+            var loadAfter = Load();
+            Say($"load average (1/5/15 min): {loadBefore} before, {loadAfter} after");
             double ma = Median(a), mb = Median(b);
             double overhead = ma - mb, allowed = mb * 0.05 + 3;
             Say($"median: EdgeOps Start-to-Receive {ma:0.0} s, by hand {mb:0.0} s, overhead {overhead:0.0} s ({overhead / mb * 100:0.0}%); target <= {allowed:0.0} s (5% + 3 s): {(overhead <= allowed ? "met" : "missed")}");
             File.WriteAllText(Path.Combine(Repo.Root, "bench", "builds", "last-run.txt"),
-                $"{DateTime.UtcNow:yyyy-MM-dd HH:mm}Z, {Environment.ProcessorCount} CPUs: {kernels + 1} C files, {jobs} jobs, {rounds} rounds\n" +
+                $"{DateTime.UtcNow:yyyy-MM-dd HH:mm}Z, {Environment.ProcessorCount} CPUs, load average {loadBefore} before and {loadAfter} after: {kernels + 1} C files, {jobs} jobs, {rounds} rounds\n" +
                 string.Join("\n", a.Select((x, i) => $"round {i + 1}: EdgeOps {x:0.0} s, by hand {b[i]:0.0} s")) +
                 $"\nmedian: EdgeOps {ma:0.0} s, by hand {mb:0.0} s, overhead {overhead:0.0} s ({overhead / mb * 100:0.0}%); target <= {allowed:0.0} s: {(overhead <= allowed ? "met" : "missed")}\n");
         }
