@@ -419,6 +419,10 @@ public sealed class WheelBuildFleetTests : IClassFixture<StorageServers>, IDispo
         Assert.Contains(r.Errors, e => e.Id() == "BuildSourceNotFound" && e.ToString().Contains("-Source"));
         r = ps.Run("Get-EdgeDevice -Inventory $args[0] -Name $args[1] | Stop-WheelBuild", Inv, d.Name);
         Assert.Contains(r.Errors, e => e.Id() == "WheelBuildIdMissing");
+        // -Ref without a git URL ends the command before any device (a statement-terminating error, in the error stream)
+        r = ps.Run("Get-EdgeDevice -Inventory $args[0] -Name $args[1] | Start-WheelBuild -Source $args[2] -Ref v1", Inv, d.Name, src);
+        Assert.Empty(r.Output);
+        Assert.Contains(r.Errors, e => e.Id() == "WheelBuildRefWithoutGit" && e.ToString().Contains("-Ref"));
 
         var before = d.ExecOk("ls /home/pi/.local/state/edgeops/builds 2>/dev/null | wc -l").Trim();
         r = ps.Run("Get-EdgeDevice -Inventory $args[0] -Name $args[1] | Start-WheelBuild -Source $args[2] -Jobs 1 -WhatIf", Inv, d.Name, src);
