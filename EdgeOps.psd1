@@ -34,6 +34,11 @@
         'Export-EdgeBenchmarkReport'
         'Get-LeaseWindow'
         'New-EdgeLease'
+        'Start-WheelBuild'
+        'Get-WheelBuild'
+        'Wait-WheelBuild'
+        'Receive-WheelBuild'
+        'Stop-WheelBuild'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

@@ -29,6 +29,9 @@ BeforeDiscovery {
     'Get-SwapFile' = @{ Default = $null; Sets = @{
         '__AllParameterSets' = @{ Mandatory = @(); FromPipeline = @(); ByPropertyName = $Device }
     }}
+    'Get-WheelBuild' = @{ Default = $null; Sets = @{
+        '__AllParameterSets' = @{ Mandatory = @(); FromPipeline = @(); ByPropertyName = @('Id') + $Device }
+    }}
     'Install-TorchWheel' = @{ Default = 'Catalog'; Sets = @{
         'Catalog' = @{ Mandatory = @('Catalog'); FromPipeline = @(); ByPropertyName = $Device }
         'Source' = @{ Mandatory = @('Source'); FromPipeline = @(); ByPropertyName = $Device }
@@ -50,17 +53,30 @@ BeforeDiscovery {
     'Publish-TorchWheel' = @{ Default = $null; Sets = @{
         '__AllParameterSets' = @{ Mandatory = @('Path', 'Destination'); FromPipeline = @('Path'); ByPropertyName = @('Path') }
     }}
+    'Receive-WheelBuild' = @{ Default = $null; Sets = @{
+        '__AllParameterSets' = @{ Mandatory = @('Destination'); FromPipeline = @(); ByPropertyName = @('Id') + $Device }
+    }}
     'Remove-SwapFile' = @{ Default = $null; Sets = @{
         '__AllParameterSets' = @{ Mandatory = @(); FromPipeline = @(); ByPropertyName = @('Path') + $Device }
     }}
     'Restore-SdCard' = @{ Default = $null; Sets = @{
         '__AllParameterSets' = @{ Mandatory = @('Path', 'DevicePath'); FromPipeline = @(); ByPropertyName = @('Path') + $Device }
     }}
+    'Start-WheelBuild' = @{ Default = 'Source'; Sets = @{
+        'Source' = @{ Mandatory = @('Source'); FromPipeline = @(); ByPropertyName = @('Id') + $Device }
+        'Resume' = @{ Mandatory = @('Resume'); FromPipeline = @(); ByPropertyName = @('Id') + $Device }
+    }}
+    'Stop-WheelBuild' = @{ Default = $null; Sets = @{
+        '__AllParameterSets' = @{ Mandatory = @(); FromPipeline = @(); ByPropertyName = @('Id') + $Device }
+    }}
     'Test-EdgeDevice' = @{ Default = $null; Sets = @{
         '__AllParameterSets' = @{ Mandatory = @(); FromPipeline = @(); ByPropertyName = $Device }
     }}
     'Test-SdCardBackup' = @{ Default = $null; Sets = @{
         '__AllParameterSets' = @{ Mandatory = @('Path'); FromPipeline = @('Path'); ByPropertyName = @('Path') }
+    }}
+    'Wait-WheelBuild' = @{ Default = $null; Sets = @{
+        '__AllParameterSets' = @{ Mandatory = @(); FromPipeline = @(); ByPropertyName = @('Id') + $Device }
     }}
     }
     $cases = foreach ($name in $Expected.Keys) { @{ Name = $name; Default = $Expected[$name].Default; Sets = $Expected[$name].Sets } }

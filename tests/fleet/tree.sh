@@ -20,12 +20,20 @@ cmd=${1:-}; arch=${2:-}
 # What a device's commands need: the cmdlets' device scripts (coreutils, util-linux, mount, e2fsprogs, fdisk,
 # procps, perl, zstd, sudo), Python with pip and venv (wheels), ssh-keygen (host keys made in the device).
 PACKAGES="python3 python3-venv python3-pip perl zstd procps util-linux mount sudo e2fsprogs fdisk openssh-client"
+# arm64 only: a native compiler and Python's headers, so Start-WheelBuild builds a C extension on the aarch64 devices
+# (issue 14). The armhf tree goes without (no test builds there; its cached tree stays valid).
+packages() {
+  case "$1" in
+    arm64) echo "$PACKAGES gcc libc6-dev python3-dev python3-setuptools python3-wheel" ;;
+    *) echo "$PACKAGES" ;;
+  esac
+}
 # Debian release: the machine's own, so its apt sources serve it.
 suite() { . /etc/os-release; echo "${VERSION_CODENAME:?no VERSION_CODENAME in /etc/os-release}"; }
 # Bumped when the build steps below change what a tree holds.
 RECIPE=1
 
-spec() { printf 'recipe=%s\narch=%s\nsuite=%s\nvariant=minbase\npackages=%s\n' "$RECIPE" "$1" "$(suite)" "$PACKAGES"; }
+spec() { printf 'recipe=%s\narch=%s\nsuite=%s\nvariant=minbase\npackages=%s\n' "$RECIPE" "$1" "$(suite)" "$(packages "$1")"; }
 hash_of() { spec "$1" | sha256sum | cut -c1-16; }
 dir_of() { echo "$CACHE/$1-$(hash_of "$1")"; }
 
@@ -54,7 +62,7 @@ build() {
   local t0=$SECONDS
   mmdebstrap --quiet --variant=minbase --architectures="$arch" --mode=root \
     --aptopt='Apt::Install-Recommends "false"' \
-    --include="${PACKAGES// /,}" \
+    --include="$(packages "$arch" | tr ' ' ,)" \
     --customize-hook='rm -f "$1"/etc/ssh/ssh_host_*' \
     --customize-hook='chroot "$1" python3 -m pip --version >/dev/null' \
     "$(suite)" "$tmp" >&2

@@ -282,14 +282,17 @@ namespace EdgeOps.Wheels
         internal static (bool Ok, string Version, bool Cuda, string Error) Verify(IDeviceContext ctx, string python, string package, string expected)
         {
             var module = WheelName.Normalize(package).Replace('-', '_');
-            var r = ctx.Transport.Run(Sh.Script("cd / && exec {0} -c {1} {2}", python, VerifyScript, module), CommandOptions.Default, ctx.Cancellation);
+            var r = ctx.Transport.Run(Sh.Script("cd / && exec {0} -c {1} {2} {3}", python, VerifyScript, package, module), CommandOptions.Default, ctx.Cancellation);
             if (!r.Succeeded) return (false, null, false, $"'import {module}' failed: {Tail(r.Stderr)}");
-            string version = null; bool cuda = false;
+            string version = null, dist = null; bool cuda = false;
             foreach (var line in r.Stdout.Split('\n'))
             {
                 if (line.StartsWith("version=", StringComparison.Ordinal)) version = line.Substring(8).Trim();
+                else if (line.StartsWith("dist=", StringComparison.Ordinal) && line.Trim().Length > 5) dist = line.Substring(5).Trim();
+                else if (line.StartsWith("module=", StringComparison.Ordinal)) module = line.Substring(7).Trim();
                 else if (line.StartsWith("cuda=", StringComparison.Ordinal)) cuda = line.Trim() == "cuda=1";
             }
+            if (expected != null && !SameVersion(version, expected) && SameVersion(dist, expected)) version = dist;
             if (expected != null && !SameVersion(version, expected))
                 return (false, version, cuda, $"'import {module}' reports version {version ?? "(none)"} instead of {expected}");
             return (true, version, cuda, null);

@@ -25,11 +25,15 @@ public sealed class PipelineSafetyTests : IDisposable
         _ps.Set("canary", _canary);
         _ps.Set("swapcanary", SwapCanary);
         _ps.Set("cred", FleetTestKit.Credential("pi", f.Fleet.SudoPassword));
+        _ps.Set("buildsrc", Builds.TestProjects.CExtension(Path.Combine(_buildSource, "edgecalc")));
     }
+
+    readonly string _buildSource = Directory.CreateTempSubdirectory("edgeops-canary-src-").FullName;
 
     public void Dispose()
     {
         _ps.Dispose();
+        try { Directory.Delete(_buildSource, true); } catch (IOException) { }
         foreach (var p in Directory.GetFileSystemEntries("/var/tmp", Path.GetFileName(_canary) + "*"))
             if (Directory.Exists(p)) Directory.Delete(p, true); else File.Delete(p);
     }
@@ -46,6 +50,11 @@ public sealed class PipelineSafetyTests : IDisposable
         "Restore-SdCard -Path \"$canary.img.zst\" -DevicePath \"$canary.card\"",
         "Install-TorchWheel -Source \"$canary.wheels\" -VirtualEnv \"$canary.venv\" -CreateVirtualEnv",
         "Invoke-EdgeBenchmark -RunnerDirectory \"$canary.runner\" -Runs 1 -WarmupRuns 0",
+        // a real project, so a build that ran anywhere would leave its folder (the canary) in -BuildRoot
+        "Start-WheelBuild -Source $buildsrc -Jobs 1 -BuildRoot \"$canary.builds\"",
+        // no such build anywhere: run anywhere, these would write an error or an object
+        "Stop-WheelBuild -Id canary-build -BuildRoot \"$canary.builds\" -GraceSeconds 0",
+        "Receive-WheelBuild -Id canary-build -BuildRoot \"$canary.builds\" -Destination \"$canary.received\"",
     };
 
     /// <summary>What could change: canaries here and on every device, and each device's fstab.</summary>
@@ -57,7 +66,8 @@ public sealed class PipelineSafetyTests : IDisposable
     void AssertNothingHappened(string pipeline, string before, PSRun r)
     {
         Assert.True(r.Output.Count == 0, $"{pipeline}: wrote {r.Output.Count} object(s)");
-        Assert.False(File.Exists(_canary) || Directory.Exists(_canary + ".backups") || Directory.Exists(_canary + ".venv"), $"{pipeline}: a canary appeared on the controller");
+        Assert.False(File.Exists(_canary) || Directory.Exists(_canary + ".backups") || Directory.Exists(_canary + ".venv") ||
+                     Directory.Exists(_canary + ".builds") || Directory.Exists(_canary + ".received"), $"{pipeline}: a canary appeared on the controller");
         Assert.Equal(before, Snapshot());
     }
 

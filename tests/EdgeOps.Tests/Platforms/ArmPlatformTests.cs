@@ -259,6 +259,51 @@ namespace EdgeOps.Tests.Platforms
             finally { Run.Cmd("umount", m); }
         }
 
+        // ------------------------------------------------------------------ native wheel build
+
+        [FleetFact]
+        public void C_extension_builds_natively_on_aarch64_and_its_wheel_is_tagged_aarch64()
+        {
+            var d = Device(SimulatedKinds.Pi4Arm64);
+            // setuptools and gcc of the arm64 tree, emulated: the project stays one small C file
+            var src = Builds.TestProjects.CExtension(Path.Combine(_temp, "edge calc"));
+            var received = Path.Combine(_temp, "received");
+            using var ps = Session();
+            try
+            {
+                var r = ps.Run("Get-EdgeDevice -Inventory $args[0] -Name $args[1] | Start-WheelBuild -Source $args[2] -Jobs 1 | " +
+                               "Wait-WheelBuild -Timeout 900 | Receive-WheelBuild -Destination $args[3]", Fleet.InventoryPath, d.Name, src, received);
+                NoErrors(r);
+                var entry = r.Output.Single();
+                Assert.Equal(d.Name, entry.P("ComputerName"));
+                Assert.Equal("Received", entry.P("Action"));
+                Assert.Equal("edgecalc-1.2.0-cp311-cp311-linux_aarch64.whl", entry.P("Wheel"));   // built natively: aarch64, not the controller's x86_64
+                Assert.Contains("linux_aarch64", entry.P("Tags"));
+                var wheel = Path.Combine(received, entry.P("Wheel"));
+                Assert.Equal(entry.P("Sha256"), Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(wheel))).ToLowerInvariant());
+
+                var build = ps.Run("Get-EdgeDevice -Inventory $args[0] -Name $args[1] | Get-WheelBuild -State Succeeded", Fleet.InventoryPath, d.Name).Output.Single();
+                Assert.Equal("0", build.P("ExitCode"));
+                // the extension is an aarch64 ELF object, and it imports and computes there (unpacked from the received wheel)
+                var unpacked = "/home/pi/edgecalc-unpacked";
+                Directory.CreateDirectory(d.HostPath(unpacked));
+                File.Copy(wheel, Path.Combine(d.HostPath(unpacked), entry.P("Wheel")));
+                File.WriteAllText(Path.Combine(d.HostPath(unpacked), "check.sh"),
+                    "cd \"$(dirname \"$0\")\" || exit 1\n" +
+                    "python3 -c 'import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extractall(\".\")' \"$1\"\n" +
+                    "od -An -tx1 -j18 -N2 edgecalc*.so | tr -d ' \\n'; echo\n" +
+                    "python3 -c 'import edgecalc, platform; print(edgecalc.calc(6, 7), platform.machine())'\n");
+                d.ExecOk($"chown -R 1000:1000 {unpacked}");
+                var ran = d.ExecOk($"su pi -c 'sh {unpacked}/check.sh {entry.P("Wheel")}'").Trim().Split('\n');
+                Assert.Equal("b700", ran[0]);   // e_machine 0xb7: EM_AARCH64
+                Assert.Equal("49 aarch64", ran[1]);
+            }
+            finally
+            {
+                d.Exec("rm -rf /home/pi/.local/state/edgeops /home/pi/edgecalc-unpacked");
+            }
+        }
+
         // ------------------------------------------------------------------ benchmark
 
         [FleetFact]
