@@ -24,10 +24,13 @@ export EDGEOPS_BUILD_ID
 py=${EDGEOPS_PYTHON:-python3}
 src=$(cat srcdir)
 
-# ccache, when the host has it: compilers CMake runs go through it, its cache kept beside the builds.
+# ccache, when the host has it: compilers CMake runs go through it, its cache kept beside the builds. Paths under
+# the builds' folder are hashed relative to it (base_dir), so a new build of the same sources hits what an earlier
+# build of another folder compiled.
 if command -v ccache >/dev/null 2>&1 && [ "${EDGEOPS_CCACHE:-1}" = 1 ]; then
   CCACHE_DIR=${CCACHE_DIR:-${dir%/*}/.ccache}
-  export CCACHE_DIR CMAKE_C_COMPILER_LAUNCHER=ccache CMAKE_CXX_COMPILER_LAUNCHER=ccache
+  CCACHE_BASEDIR=${CCACHE_BASEDIR:-${dir%/*}}
+  export CCACHE_DIR CCACHE_BASEDIR CMAKE_C_COMPILER_LAUNCHER=ccache CMAKE_CXX_COMPILER_LAUNCHER=ccache
   printf '%s\n' "$CCACHE_DIR" > ccache
 fi
 
