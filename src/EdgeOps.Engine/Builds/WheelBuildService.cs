@@ -98,12 +98,13 @@ namespace EdgeOps.Builds
 
             var profile = DevicePython.Probe(_ctx, python, new string[0]);
             var facts = BuildRecipes.Facts(_ctx.Device, profile);
-            int jobs = ChooseJobs(recipe, r.Jobs, r.EnsureSwap);
+            int jobs = ChooseJobs(recipe, r.Jobs, r.EnsureSwap, out var swapPlan);
             var env = BuildRecipes.Environment(recipe, jobs, facts, r.Contrib, python, r.Environment);
             var meta = Meta(id, project, recipe, jobs, python, r.Contrib, git ? r.GitUrl + (string.IsNullOrEmpty(r.Ref) ? "" : "@" + r.Ref) : Path.GetFileName(r.SourcePath.TrimEnd('/', '\\')));
 
-            var what = $"Start a {recipe} wheel build of {project} with {jobs} job(s) in {_root}/{id}";
+            var what = $"Start a {recipe} wheel build of {project} with {jobs} job(s) in {_root}/{id}" + SwapClause(swapPlan);
             if (!_ctx.ShouldProcess("build host", what)) return null;
+            if (!MakeSwap(swapPlan)) return null;
 
             string tempArchive = null;
             try
@@ -154,7 +155,8 @@ namespace EdgeOps.Builds
             var env = BuildRecipes.Parse(envText);
             var python = env.FirstOrDefault(kv => kv.Key == "EDGEOPS_PYTHON").Value ?? "python3";
             int n = jobs ?? b.Jobs;
-            if (ensureSwap) n = ChooseJobs(b.Recipe, n, true);
+            EdgeBuildPlan swapPlan = null;
+            if (ensureSwap) n = ChooseJobs(b.Recipe, n, true, out swapPlan);
             string ns = n.ToString(CultureInfo.InvariantCulture);
             var updated = new Dictionary<string, string>(StringComparer.Ordinal)
             {
@@ -167,7 +169,8 @@ namespace EdgeOps.Builds
                 env.Add(kv);
             }
             var meta = Meta(id, b.Project, b.Recipe, n, python, env.Any(e => e.Key == "ENABLE_CONTRIB" && e.Value == "1"), ReadMetaValue(b, "source"));
-            if (!_ctx.ShouldProcess("build " + id, $"Resume the {b.State.ToLowerInvariant()} build with {n} job(s), rebuilding what is left")) return null;
+            if (!_ctx.ShouldProcess("build " + id, $"Resume the {b.State.ToLowerInvariant()} build with {n} job(s), rebuilding what is left" + SwapClause(swapPlan))) return null;
+            if (!MakeSwap(swapPlan)) return null;
             if (b.Processes > 0)
             {
                 _ctx.Verbose($"{b.Processes} process(es) of build {id} are still there: ending them before resuming.");
@@ -191,8 +194,13 @@ namespace EdgeOps.Builds
 
         static string OneLine(string s) => Regex.Replace(s ?? "", @"[\r\n\0]", " ");
 
-        int ChooseJobs(string recipe, int? jobs, bool ensureSwap)
+        /// <summary>
+        /// The jobs to run. With -EnsureSwap, <paramref name="swapPlan"/> is Get-EdgeBuildPlan's plan when those jobs need
+        /// more swap (else null): <see cref="MakeSwap"/> makes it, only once the build itself was agreed to (ShouldProcess).
+        /// </summary>
+        int ChooseJobs(string recipe, int? jobs, bool ensureSwap, out EdgeBuildPlan swapPlan)
         {
+            swapPlan = null;
             if (jobs.HasValue && !ensureSwap) return jobs.Value;   // no plan needed: no probe of the host's memory
             var swap = new SwapService(_ctx);
             var plan = swap.BuildPlan(recipe, null, jobs);
@@ -202,14 +210,30 @@ namespace EdgeOps.Builds
                 if (jobs == null) plan = swap.BuildPlan(recipe, null, n);
                 if (plan.AdditionalSwapBytes > 0)
                 {
-                    _ctx.Verbose($"{n} jobs of {RateMeter.Human(plan.MemoryPerJobBytes)} need {RateMeter.Human(plan.AdditionalSwapBytes)} more swap: making it first (New-SwapFile's service).");
-                    swap.New(new SwapRequest { ForBuildJobs = n, MemoryPerJobBytes = plan.MemoryPerJobBytes });
+                    _ctx.Verbose($"{n} jobs of {RateMeter.Human(plan.MemoryPerJobBytes)} need {RateMeter.Human(plan.AdditionalSwapBytes)} more swap: it is made (New-SwapFile's service) before the build starts.");
+                    swapPlan = plan;
                 }
                 else _ctx.Verbose($"{n} jobs fit in RAM and today's swap: no swap made.");
             }
             else if (jobs == null)
                 _ctx.Verbose($"-Jobs {n}: what {RateMeter.Human(plan.MemTotalBytes)} RAM and {RateMeter.Human(plan.DiskSwapBytes)} swap allow at {RateMeter.Human(plan.MemoryPerJobBytes)} a job ({recipe}), capped at {plan.CpuCount} CPUs.");
             return n;
+        }
+
+        static string SwapClause(EdgeBuildPlan swapPlan) =>
+            swapPlan == null ? "" : $", after making {RateMeter.Human(swapPlan.AdditionalSwapBytes)} more swap (-EnsureSwap)";
+
+        /// <summary>
+        /// Makes the swap the plan asks for, with New-SwapFile's service and its own ShouldProcess (so -Confirm asks for
+        /// the swap file too). False when that was declined: the build is then not started, since its jobs would not fit.
+        /// </summary>
+        bool MakeSwap(EdgeBuildPlan swapPlan)
+        {
+            if (swapPlan == null) return true;
+            var made = new SwapService(_ctx).New(new SwapRequest { ForBuildJobs = swapPlan.Jobs, MemoryPerJobBytes = swapPlan.MemoryPerJobBytes });
+            if (made != null) return true;
+            _ctx.Verbose($"The swap file was declined: the build was not started ({swapPlan.Jobs} jobs would not fit). Run it again without -EnsureSwap, or with fewer -Jobs.");
+            return false;
         }
 
         void ThrowStart(CommandResult res, string id)

@@ -1,5 +1,9 @@
 using System.Management.Automation;
 using System.Text.Json;
+using EdgeOps.Fleet;
+using EdgeOps.Swap;
+using EdgeOps.Tests.Swap;
+using EdgeOps.Transport;
 using EdgeOps.Tests.Fleet;
 using EdgeOps.Tests.Infrastructure;
 using EdgeOps.Tests.Storage;
@@ -429,5 +433,198 @@ public sealed class WheelBuildFleetTests : IClassFixture<StorageServers>, IDispo
         NoErrors(r);
         Assert.Empty(r.Output);
         Assert.Equal(before, d.ExecOk("ls /home/pi/.local/state/edgeops/builds 2>/dev/null | wc -l").Trim());
+    }
+}
+
+/// <summary>A Raspberry Pi 4 (3.7 GiB RAM) with a 4 GiB SD card (sparse): room for the swap 4 generic build jobs need.</summary>
+public sealed class EnsureSwapFleetFixture : FleetFixture
+{
+    public EnsureSwapFleetFixture() : base(new[] { SimulatedKinds.Pi4 }, 4L << 30) { }
+}
+
+/// <summary>
+/// Start-WheelBuild -EnsureSwap on a simulated Raspberry Pi 4: 4 generic jobs of 1 GiB do not fit in its 3.7 GiB of RAM
+/// (3 do), so Get-EdgeBuildPlan asks for about 814 MiB of swap, which the build makes with New-SwapFile's service, and
+/// only once the build itself was agreed to. Every test turns off and deletes the swap file and puts fstab back.
+/// </summary>
+public sealed class EnsureSwapWheelBuildFleetTests : IClassFixture<EnsureSwapFleetFixture>, IDisposable
+{
+    const int Jobs = 4;
+    static readonly string[] s_swapPaths = { "/swapfile", "/var/swap" };
+    readonly SimulatedFleet _fleet;
+    readonly SimulatedDevice _d;
+    readonly string _fstab;
+    readonly PowerShellSession _ps = new();
+    readonly string _temp = Directory.CreateTempSubdirectory("edgeops-ensureswap-").FullName;
+
+    public EnsureSwapWheelBuildFleetTests(EnsureSwapFleetFixture f)
+    {
+        _fleet = f.Fleet;
+        _d = _fleet.Devices[0];
+        _fstab = File.ReadAllText(_d.HostPath("/etc/fstab"));
+        _ps.Set("inv", _fleet.InventoryPath);
+        _ps.Set("cred", FleetTestKit.Credential("pi", _fleet.SudoPassword));
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            _d.Exec("for p in /proc/[0-9]*; do tr '\\0' '\\n' < \"$p/environ\" 2>/dev/null | grep -q '^EDGEOPS_BUILD_ID=' && kill -KILL \"${p#/proc/}\"; done; " +
+                    "rm -rf /home/pi/.local/state/edgeops; true");
+            foreach (var p in s_swapPaths) _d.Exec($"swapoff -- {Sh.Quote(p)} 2>/dev/null; rm -f -- {Sh.Quote(p)}");
+            File.WriteAllText(_d.HostPath("/etc/fstab"), _fstab);
+        }
+        finally
+        {
+            _ps.Dispose();
+            try { Directory.Delete(_temp, true); } catch (Exception) { }
+        }
+    }
+
+    static void NoErrors(PSRun r) => Assert.True(r.Errors.Count == 0, string.Join("\n", r.Errors.Select(e => e.ToString())));
+
+    /// <summary>Get-EdgeBuildPlan for the generic recipe and <see cref="Jobs"/> jobs, as the user would ask it first.</summary>
+    PSObject Plan()
+    {
+        var r = _ps.Run("Get-EdgeDevice -Inventory $inv | Get-EdgeBuildPlan -Profile generic -Jobs $args[0]", Jobs);
+        NoErrors(r);
+        return Assert.Single(r.Output);
+    }
+
+    /// <summary>The device's swap files as Get-SwapFile reports them.</summary>
+    List<PSObject> SwapFiles()
+    {
+        var r = _ps.Run("Get-EdgeDevice -Inventory $inv | Get-SwapFile -SudoCredential $cred");
+        NoErrors(r);
+        return r.Output.Where(o => o.P("Type") == "file").ToList();
+    }
+
+    string BuildCount() => _d.ExecOk("ls /home/pi/.local/state/edgeops/builds 2>/dev/null | wc -l").Trim();
+
+    [FleetFact]
+    public void EnsureSwap_makes_the_swap_the_plan_needs_then_the_build_succeeds()
+    {
+        var plan = Plan();
+        long need = long.Parse(plan.P("AdditionalSwapBytes"));
+        Assert.True(need > 0, $"{Jobs} generic jobs must need swap on a {plan.P("MemTotalBytes")}-byte device");
+        Assert.Empty(SwapFiles());
+
+        var src = TestProjects.CExtension(Path.Combine(_temp, "swapcalc"));
+        var r = _ps.Run("Get-EdgeDevice -Inventory $inv | Start-WheelBuild -Source $args[0] -EnsureSwap -Jobs $args[1] -SudoCredential $cred -Verbose | " +
+                        "Wait-WheelBuild -Timeout 600", src, Jobs);
+        NoErrors(r);
+        var build = Assert.Single(r.Output);
+        Assert.Equal("Succeeded", build.P("State"));
+        Assert.Equal(Jobs.ToString(), build.P("Jobs"));
+        Assert.Contains(r.Verbose, v => v.Contains($"{Jobs} jobs of ") && v.Contains("more swap"));
+        // the build was agreed to first, then the swap file through New-SwapFile's own ShouldProcess
+        var asked = r.Verbose.Where(v => v.StartsWith("Performing the operation", StringComparison.Ordinal)).ToList();
+        Assert.Equal(2, asked.Count);
+        Assert.Contains("Start a generic wheel build", asked[0]);
+        Assert.Contains("swap", asked[1]);
+
+        // the swap file exists, is active on the device, at least the size the plan asked, and in fstab as New-SwapFile writes it
+        var file = Assert.Single(SwapFiles());
+        var path = file.P("Path");
+        Assert.Equal("True", file.P("Active"));
+        // the plan's figure is the file's size; the kernel uses all but its first page (the swap header)
+        long fileBytes = long.Parse(_d.ExecOk($"stat -c %s {Sh.Quote(path)}").Trim());
+        Assert.True(fileBytes >= need, $"{path}: {fileBytes} bytes, the plan asked {need}");
+        Assert.True(long.Parse(file.P("SizeBytes")) >= need - 4096, $"Get-SwapFile: {path} {file.P("SizeBytes")} bytes, the plan asked {need}");
+        long kib = SwapFleetTests.ActiveKiB(_d, path);
+        Assert.True(kib * 1024 >= need - 4096, $"{path} in the device's /proc/swaps: {kib} KiB, the plan asked {need} bytes");   // /proc/swaps leaves out the header page
+        Assert.Equal(1, FstabText.CountEntries(File.ReadAllText(_d.HostPath("/etc/fstab")), path));
+        Assert.Contains(path + " none swap sw 0 0", File.ReadAllText(_d.HostPath("/etc/fstab")));
+        Assert.Equal("0", Plan().P("AdditionalSwapBytes"));   // the plan now fits
+    }
+
+    [FleetFact]
+    public void EnsureSwap_with_WhatIf_makes_no_swap_and_no_build()
+    {
+        Assert.True(long.Parse(Plan().P("AdditionalSwapBytes")) > 0);
+        var fstab = File.ReadAllText(_d.HostPath("/etc/fstab"));
+        var swaps = File.ReadAllText("/proc/swaps");
+        var builds = BuildCount();
+        var src = TestProjects.CExtension(Path.Combine(_temp, "whatif"));
+        var r = _ps.Run("Get-EdgeDevice -Inventory $inv | Start-WheelBuild -Source $args[0] -EnsureSwap -Jobs $args[1] -SudoCredential $cred -WhatIf", src, Jobs);
+        NoErrors(r);
+        Assert.Empty(r.Output);
+        // one question, the build's, and it tells of the swap it would make first
+        var whatIf = Assert.Single(r.WhatIf);
+        Assert.Contains("Start a generic wheel build", whatIf);
+        Assert.Contains("more swap (-EnsureSwap)", whatIf);
+        Assert.Equal(fstab, File.ReadAllText(_d.HostPath("/etc/fstab")));
+        Assert.Equal(swaps, File.ReadAllText("/proc/swaps"));
+        Assert.Empty(SwapFiles());
+        foreach (var p in s_swapPaths) Assert.False(File.Exists(_d.HostPath(p)), p + " was made");
+        Assert.Equal(builds, BuildCount());
+    }
+
+    [FleetFact]
+    public void EnsureSwap_asks_for_the_build_before_the_swap_and_a_declined_swap_starts_nothing()
+    {
+        // what -Confirm does, answered "yes" to the build and "no" to the swap file
+        var device = Inventory.Load(_fleet.InventoryPath).Single().Device;
+        using var ctx = new AnsweringContext(device, TransportFactory.Open(device, new ConnectionOptions { KnownHostsPath = _fleet.KnownHostsPath }, CancellationToken.None),
+                                             action => action.StartsWith("Start a generic wheel build", StringComparison.Ordinal));
+        var fstab = File.ReadAllText(_d.HostPath("/etc/fstab"));
+        var swaps = File.ReadAllText("/proc/swaps");
+        var builds = BuildCount();
+        var b = new EdgeOps.Builds.WheelBuildService(ctx).Start(new EdgeOps.Builds.BuildRequest
+        {
+            SourcePath = TestProjects.CExtension(Path.Combine(_temp, "declined")), Jobs = Jobs, EnsureSwap = true,
+        });
+        Assert.Null(b);
+        Assert.Equal(2, ctx.Asked.Count);
+        Assert.StartsWith("Start a generic wheel build", ctx.Asked[0]);   // the build first: no swap for a build the user refuses
+        Assert.Contains("swap", ctx.Asked[1]);
+        Assert.Contains(ctx.Messages, m => m.Contains("the build was not started"));
+        Assert.Equal(fstab, File.ReadAllText(_d.HostPath("/etc/fstab")));
+        Assert.Equal(swaps, File.ReadAllText("/proc/swaps"));
+        Assert.Equal(builds, BuildCount());
+    }
+
+    [FleetFact]
+    public void EnsureSwap_makes_no_swap_when_RAM_and_todays_swap_fit()
+    {
+        // today's swap: what 4 jobs need, made beforehand by New-SwapFile
+        var made = _ps.Run("Get-EdgeDevice -Inventory $inv | New-SwapFile -ForBuildJobs $args[0] -MemoryPerJob 1GB -SudoCredential $cred", Jobs);
+        NoErrors(made);
+        Assert.Equal("0", Plan().P("AdditionalSwapBytes"));
+        var path = Assert.Single(made.Output).P("Path");
+        var fstab = File.ReadAllText(_d.HostPath("/etc/fstab"));
+        var before = SwapFiles().Select(f => f.P("Path") + " " + f.P("SizeBytes")).ToList();
+
+        var src = TestProjects.CExtension(Path.Combine(_temp, "fits"));
+        var r = _ps.Run("Get-EdgeDevice -Inventory $inv | Start-WheelBuild -Source $args[0] -EnsureSwap -Jobs $args[1] -SudoCredential $cred -Verbose | " +
+                        "Wait-WheelBuild -Timeout 600", src, Jobs);
+        NoErrors(r);
+        Assert.Equal("Succeeded", Assert.Single(r.Output).P("State"));
+        Assert.Contains(r.Verbose, v => v.Contains($"{Jobs} jobs fit in RAM and today's swap: no swap made."));
+        Assert.DoesNotContain(r.Verbose, v => v.Contains("more swap"));
+        Assert.Equal(before, SwapFiles().Select(f => f.P("Path") + " " + f.P("SizeBytes")).ToList());
+        Assert.Equal(fstab, File.ReadAllText(_d.HostPath("/etc/fstab")));
+        Assert.True(SwapFleetTests.ActiveKiB(_d, path) > 0);
+    }
+
+    /// <summary>A device context whose ShouldProcess answers by the action asked (as -Confirm would), keeping the questions in order.</summary>
+    sealed class AnsweringContext : IDeviceContext, IDisposable
+    {
+        readonly Func<string, bool> _answer;
+        public AnsweringContext(EdgeDevice device, IDeviceTransport transport, Func<string, bool> answer) { Device = device; Transport = transport; _answer = answer; }
+        public EdgeDevice Device { get; }
+        public IDeviceTransport Transport { get; }
+        public CancellationToken Cancellation => CancellationToken.None;
+        public bool WhatIf => false;
+        public bool Force => false;
+        public List<string> Asked { get; } = new();
+        public List<string> Messages { get; } = new();
+        public void Verbose(string message) => Messages.Add(message);
+        public void Warning(string message) => Messages.Add(message);
+        public void Progress(string activity, string status, long done, long total) { }
+        public void ProgressDone(string activity) { }
+        public bool ShouldProcess(string target, string action) { Asked.Add(action); return _answer(action); }
+        public void Dispose() => TransportFactory.Close(Device.ComputerName);
     }
 }

@@ -72,7 +72,7 @@ namespace EdgeOps.Tests.Swap
         /// the file is busy as swap and /proc/swaps has a row of that name whose size fits the file (other devices'
         /// files of the same name are listed too: one kernel).
         /// </summary>
-        static long ActiveKiB(SimulatedDevice d, string path)
+        internal static long ActiveKiB(SimulatedDevice d, string path)
         {
             var p = Q(path);
             var r = d.Exec($"[ -f {p} ] && ! truncate -c -s \"$(stat -c %s {p})\" {p} 2>/dev/null && k=$(( ($(stat -c %s {p}) / 4096 - 1) * 4 )) && " +
