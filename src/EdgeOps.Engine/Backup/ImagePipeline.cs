@@ -69,7 +69,6 @@ namespace EdgeOps.Backup
         readonly bool _hashWhole, _checkZeros;
         public ImageHasher(BlockMap map, bool hashWhole = true, bool checkZeros = false) { _map = map; _hashWhole = hashWhole; _checkZeros = checkZeros; }
 
-        [System.Runtime.CompilerServices.MethodImpl(EdgeOps.Hot.Loop)]
         public void Add(byte[] data, int offset, int count)
         {
             if (_hashWhole) _whole.AppendData(data, offset, count);
@@ -109,7 +108,6 @@ namespace EdgeOps.Backup
             Position += count;
         }
 
-        [System.Runtime.CompilerServices.MethodImpl(EdgeOps.Hot.Loop)]
         static void CheckZeros(byte[] data, int offset, int count, long at)
         {
             var span = new ReadOnlySpan<byte>(data, offset, count);
@@ -169,7 +167,6 @@ namespace EdgeOps.Backup
         }
 
         /// <summary>Decoded bytes of the device's frames, in order: they fill the chunks one after another.</summary>
-        [System.Runtime.CompilerServices.MethodImpl(EdgeOps.Hot.Loop)]
         void Decoded(byte[] data, int offset, int count)
         {
             while (count > 0)
@@ -191,7 +188,6 @@ namespace EdgeOps.Backup
         public long StoredBytes => _stored;
         public int ChunksDone => _chunk;
 
-        [System.Runtime.CompilerServices.MethodImpl(EdgeOps.Hot.Loop)]
         void Emit(byte[] b, int o, int n, bool device = true)
         {
             _out.Write(b, o, n);
@@ -212,7 +208,6 @@ namespace EdgeOps.Backup
             _rawDone = end;
         }
 
-        [System.Runtime.CompilerServices.MethodImpl(EdgeOps.Hot.Loop)]
         public override void Write(byte[] buffer, int offset, int count)
         {
             while (count > 0)

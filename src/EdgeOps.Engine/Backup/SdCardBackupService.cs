@@ -331,7 +331,6 @@ namespace EdgeOps.Backup
                     $"{ctx.Device.ComputerName}: a service stopped for the backup could not be started again ({first.Message.TrimEnd('.')}). Start it by hand on the device (systemctl start).", first);
         }
 
-        [System.Runtime.CompilerServices.MethodImpl(EdgeOps.Hot.Loop)]
         static string HashStored(IBackupDestination store, string device, string name, CancellationToken ct)
         {
             using (var s = store.OpenRead(device, name))

@@ -67,7 +67,6 @@ namespace EdgeOps.Backup
 
             public override bool Inline => true;
 
-            [System.Runtime.CompilerServices.MethodImpl(EdgeOps.Hot.Loop)]
             public override void Feed(byte[] data, int offset, int count)
             {
                 if (_z == IntPtr.Zero) throw new ObjectDisposedException(nameof(ZstdDecoder));

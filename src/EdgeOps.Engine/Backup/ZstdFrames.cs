@@ -57,7 +57,6 @@ namespace EdgeOps.Backup
         /// Consumes bytes up to the end of the current frame. Returns how many were consumed;
         /// <paramref name="frameEnded"/> is true when they complete a frame.
         /// </summary>
-        [System.Runtime.CompilerServices.MethodImpl(EdgeOps.Hot.Loop)]
         public int Feed(byte[] data, int offset, int count, out bool frameEnded)
         {
             frameEnded = false;

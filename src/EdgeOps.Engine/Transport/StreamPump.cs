@@ -10,7 +10,6 @@ namespace EdgeOps.Transport
         /// Copies with progress and cancellation; returns bytes copied. With <paramref name="batchWaitMs"/>, a read that
         /// brought less than a quarter of the buffer is followed by that pause, so the next read takes a batch.
         /// </summary>
-        [System.Runtime.CompilerServices.MethodImpl(EdgeOps.Hot.Loop)]
         public static long Copy(Stream from, Stream to, IProgress<long> progress, CancellationToken ct, int bufferSize = 256 * 1024, int batchWaitMs = 0)
         {
             // pooled: a backup's 1 MiB buffer would otherwise be a fresh large-object allocation (page faults) per device and run
