@@ -15,6 +15,6 @@ dotnet build EdgeOps.sln -c Release -v q -nologo >/dev/null
 dotnet build tests/EdgeOps.Tests -c Release -v q -nologo >/dev/null
 echo "uptime before: $(uptime)"
 EDGEOPS_BENCH=1 dotnet test tests/EdgeOps.Tests -c Release --no-build --filter "FullyQualifiedName~BackupBenchmark" \
-  --logger "console;verbosity=detailed" 2>&1 | grep -E "^\s*(card|[0-9]+ devices|\[|Passed|Failed|Total|  |Error|Assert)" || true
+  --logger "console;verbosity=detailed" 2>&1 | grep -E "^\s*(card|test host|[0-9]+ devices|\[|Passed|Failed|Total|  |Error|Assert)" || true
 echo "uptime after: $(uptime)"
 cat bench/backup/last-run.txt 2>/dev/null || true

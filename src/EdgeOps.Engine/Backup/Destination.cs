@@ -115,7 +115,8 @@ namespace EdgeOps.Backup
             Directory.CreateDirectory(Dir(device));
             // 0600, created afresh: a card image holds every secret of the device, and a link planted under the
             // temporary name is replaced, never followed
-            return EdgeOps.Storage.PrivateFiles.CreateNew(PathOf(device, name), replace: true);
+            // unbuffered (1: also on .NET Framework, which refuses 0): the image sink writes batches of the stream as they come (no copy into a FileStream buffer first)
+            return EdgeOps.Storage.PrivateFiles.CreateNew(PathOf(device, name), replace: true, bufferSize: 1);
         }
 
         public void Flush(Stream written)

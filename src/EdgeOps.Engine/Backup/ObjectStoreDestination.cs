@@ -58,7 +58,7 @@ namespace EdgeOps.Backup
         public Stream Create(string device, string name)
         {
             if (!IsTemp(name)) throw new InvalidOperationException("Objects are written by renaming a temporary file into place.");
-            return PrivateFiles.CreateNew(SpoolPath(device, name), replace: true);
+            return PrivateFiles.CreateNew(SpoolPath(device, name), replace: true, bufferSize: 1);
         }
 
         public void Flush(Stream written) { if (written is FileStream fs) fs.Flush(true); else written.Flush(); }

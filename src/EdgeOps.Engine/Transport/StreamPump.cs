@@ -12,20 +12,41 @@ namespace EdgeOps.Transport
         /// </summary>
         public static long Copy(Stream from, Stream to, IProgress<long> progress, CancellationToken ct, int bufferSize = 256 * 1024, int batchWaitMs = 0)
         {
-            var buffer = new byte[bufferSize];
-            long total = 0;
-            int n;
-            long lastReport = 0;
-            while ((n = from.Read(buffer, 0, buffer.Length)) > 0)
+            // pooled: a backup's 1 MiB buffer would otherwise be a fresh large-object allocation (page faults) per device and run
+            var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(bufferSize);
+            try
             {
-                ct.ThrowIfCancellationRequested();
-                to.Write(buffer, 0, n);
-                total += n;
-                if (progress != null && total - lastReport >= 1 << 20) { progress.Report(total); lastReport = total; }
-                if (batchWaitMs > 0 && n < buffer.Length / 4) Thread.Sleep(batchWaitMs);
+                long total = 0;
+                int n;
+                long lastReport = 0;
+                while ((n = from.Read(buffer, 0, bufferSize)) > 0)
+                {
+                    ct.ThrowIfCancellationRequested();
+                    to.Write(buffer, 0, n);
+                    total += n;
+                    if (progress != null && total - lastReport >= 1 << 20) { progress.Report(total); lastReport = total; }
+                    if (batchWaitMs > 0 && n < bufferSize / 4) Thread.Sleep(batchWaitMs);
+                }
+                progress?.Report(total);
+                return total;
             }
-            progress?.Report(total);
-            return total;
+            finally { System.Buffers.ArrayPool<byte>.Shared.Return(buffer); }
+        }
+    }
+
+    /// <summary>Work on a dedicated, named background thread, as a task (exceptions come back through it).</summary>
+    static class OwnThread
+    {
+        public static System.Threading.Tasks.Task Run(Action work, string name)
+        {
+            var done = new System.Threading.Tasks.TaskCompletionSource<bool>(System.Threading.Tasks.TaskCreationOptions.RunContinuationsAsynchronously);
+            var thread = new Thread(() =>
+            {
+                try { work(); done.SetResult(true); }
+                catch (Exception e) { done.SetException(e); }
+            }) { IsBackground = true, Name = name };
+            thread.Start();
+            return done.Task;
         }
     }
 }
