@@ -36,7 +36,7 @@ namespace EdgeOps.Commands
 
         protected override void BeginFleet(IReadOnlyList<EdgeDevice> devices)
         {
-            _destination = StorageParameters.IsRemote(Destination) ? Destination : GetUnresolvedProviderPathFromPSPath(Destination);
+            _destination = StorageParameters.Resolve(this, Destination);
         }
 
         protected override IEnumerable<object> ProcessDevice(IDeviceContext context)

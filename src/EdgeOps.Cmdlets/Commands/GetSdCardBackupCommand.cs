@@ -39,7 +39,7 @@ namespace EdgeOps.Commands
 
         void Emit(string[] names)
         {
-            var dest = StorageParameters.IsRemote(Destination) ? Destination : GetUnresolvedProviderPathFromPSPath(Destination);
+            var dest = StorageParameters.Resolve(this, Destination);
             System.Collections.Generic.List<SdCardBackupInfo> list;
             try { list = Backup.BackupListing.List(dest, names, Latest.IsPresent, StorageOptions()); }
             catch (EdgeOpsException e)

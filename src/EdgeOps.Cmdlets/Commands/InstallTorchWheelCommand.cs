@@ -73,8 +73,8 @@ namespace EdgeOps.Commands
             try
             {
                 source = ParameterSetName == "Source"
-                    ? WheelSource.FromSource(ResolveLocation(Source), storage, Token, m => WriteVerbose(m))
-                    : WheelSource.FromCatalog(ResolveLocation(Catalog), storage, Token);
+                    ? WheelSource.FromSource(StorageParameters.Resolve(this, Source), storage, Token, m => WriteVerbose(m))
+                    : WheelSource.FromCatalog(StorageParameters.Resolve(this, Catalog), storage, Token);
             }
             catch (EdgeOpsException e)
             {
@@ -107,9 +107,6 @@ namespace EdgeOps.Commands
             (_source as IDisposable)?.Dispose();
             _source = null;
         }
-
-        /// <summary>Folders are resolved against the current PowerShell location; URLs and s3:// pass as they are.</summary>
-        string ResolveLocation(string location) => StorageParameters.IsRemote(location) ? location : GetUnresolvedProviderPathFromPSPath(location);
     }
 
 }

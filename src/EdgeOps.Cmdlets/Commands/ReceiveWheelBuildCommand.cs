@@ -45,17 +45,7 @@ namespace EdgeOps.Commands
         {
             try
             {
-                var location = StorageParameters.IsRemote(Destination) || Destination.StartsWith("s3://", StringComparison.OrdinalIgnoreCase) ||
-                               Destination.StartsWith("az://", StringComparison.OrdinalIgnoreCase)
-                    ? Destination : GetUnresolvedProviderPathFromPSPath(Destination);
-                var store = ObjectStores.Open(location, StorageOptions());
-                if (!store.CanWrite)
-                {
-                    store.Dispose();
-                    throw new StorageException("StorageReadOnly", "InvalidArgument",
-                        $"-Destination {store.Location} is read-only (plain HTTP): give a folder, s3://bucket/prefix or an Azure Blob container.");
-                }
-                _store = store;
+                _store = ObjectStores.OpenWritable(StorageParameters.Resolve(this, Destination), StorageOptions());
             }
             catch (EdgeOpsException e)
             {

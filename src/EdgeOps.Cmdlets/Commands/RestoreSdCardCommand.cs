@@ -23,7 +23,7 @@ namespace EdgeOps.Commands
         [Parameter]
         public SwitchParameter Full { get; set; }
 
-        protected override object CaptureItem() => StorageParameters.IsRemote(Path) ? Path : GetUnresolvedProviderPathFromPSPath(Path);
+        protected override object CaptureItem() => StorageParameters.Resolve(this, Path);
 
         protected override IEnumerable<object> ProcessDevice(IDeviceContext context)
         {

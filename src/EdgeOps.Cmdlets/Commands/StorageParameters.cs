@@ -15,5 +15,9 @@ namespace EdgeOps.Commands
 
         public static bool IsRemote(string location) =>
             System.Text.RegularExpressions.Regex.IsMatch(location ?? "", "^(https?|s3|az|file)://", System.Text.RegularExpressions.RegexOptions.IgnoreCase);
+
+        /// <summary>A location as the engine takes it: a URL as given, a PowerShell path resolved against the current location.</summary>
+        public static string Resolve(PSCmdlet cmdlet, string location) =>
+            IsRemote(location) ? location : cmdlet.GetUnresolvedProviderPathFromPSPath(location);
     }
 }

@@ -24,7 +24,7 @@ namespace EdgeOps.Commands
         {
             foreach (var p in Path)
             {
-                var full = StorageParameters.IsRemote(p) ? p : GetUnresolvedProviderPathFromPSPath(p);
+                var full = StorageParameters.Resolve(this, p);
                 var tempDir = string.IsNullOrEmpty(TempDirectory) ? null : GetUnresolvedProviderPathFromPSPath(TempDirectory);
                 var record = new ProgressRecord(1, "Testing SD-card backup", full);
                 object result;

@@ -14,6 +14,19 @@ namespace EdgeOps.Storage
         /// any other http(s) URL -> <see cref="HttpStore"/> (read-only).
         /// <see cref="StorageOptions.Kind"/> forces a kind.
         /// </summary>
+        /// <summary>
+        /// A store to write to (publishing, receiving wheels): a plain HTTP location is read-only, a clear error naming
+        /// -Destination before anything is read or built.
+        /// </summary>
+        public static IObjectStore OpenWritable(string location, StorageOptions options = null)
+        {
+            var store = Open(location, options);
+            if (store.CanWrite) return store;
+            store.Dispose();
+            throw new StorageException("StorageReadOnly", "InvalidArgument",
+                $"-Destination {store.Location} is read-only (plain HTTP): give a folder, s3://bucket/prefix or an Azure Blob container.");
+        }
+
         public static IObjectStore Open(string location, StorageOptions options = null)
         {
             options = options ?? new StorageOptions();
