@@ -144,7 +144,7 @@ namespace EdgeOps.Backup
     /// each mapped range to the sha256 recorded in the block map, and the rest of each chunk to zeros. So what is
     /// written is proven to decode to the image the map describes, without hashing the image's zeros.
     /// </summary>
-    sealed class ImageSink : Stream
+    sealed class ImageSink : EdgeOps.Storage.WriteOnlyStream
     {
         readonly Stream _out;
         readonly IReadOnlyList<ByteRange> _chunkSpans;
@@ -250,22 +250,15 @@ namespace EdgeOps.Backup
             if (disposing) { _decoder.Dispose(); _hasher.Dispose(); _compressed.Dispose(); }
             base.Dispose(disposing);
         }
-        public override bool CanRead => false;
-        public override bool CanSeek => false;
-        public override bool CanWrite => true;
-        public override long Length => throw new NotSupportedException();
         public override long Position { get => _stored; set => throw new NotSupportedException(); }
         public override void Flush() => _out.Flush();
-        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
     }
 
     /// <summary>
     /// When the device has no zstd: receives the raw chunks (their lengths known from the plan) and compresses
     /// each into one frame here, on the controller, into the sink.
     /// </summary>
-    sealed class ChunkCompressor : Stream
+    sealed class ChunkCompressor : EdgeOps.Storage.WriteOnlyStream
     {
         readonly Stream _sink;
         readonly IReadOnlyList<ByteRange> _spans;
@@ -298,14 +291,5 @@ namespace EdgeOps.Backup
 
         public bool Complete => _z == null && _chunk == _spans.Count;
         protected override void Dispose(bool disposing) { if (disposing) { try { _z?.Dispose(); } catch (Exception) { } } base.Dispose(disposing); }
-        public override bool CanRead => false;
-        public override bool CanSeek => false;
-        public override bool CanWrite => true;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override void Flush() { }
-        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
     }
 }

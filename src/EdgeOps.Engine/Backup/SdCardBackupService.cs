@@ -254,7 +254,7 @@ namespace EdgeOps.Backup
         /// Passes writes through; the first failure (disk full...) is kept and the stream cancelled, so the
         /// device command is stopped instead of blocking on a pipe nobody reads.
         /// </summary>
-        sealed class FailSafeStream : System.IO.Stream
+        sealed class FailSafeStream : EdgeOps.Storage.WriteOnlyStream
         {
             readonly CancellationTokenSource _cts;
             public FailSafeStream(System.IO.Stream inner, CancellationTokenSource cts) { Inner = inner; _cts = cts; }
@@ -266,15 +266,6 @@ namespace EdgeOps.Backup
                 try { Inner.Write(buffer, offset, count); }
                 catch (Exception e) when (!(e is OperationCanceledException)) { Error = e; _cts.Cancel(); }
             }
-            public override void Flush() { }
-            public override bool CanRead => false;
-            public override bool CanSeek => false;
-            public override bool CanWrite => true;
-            public override long Length => throw new NotSupportedException();
-            public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-            public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-            public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-            public override void SetLength(long value) => throw new NotSupportedException();
         }
 
         static Exception Describe(Exception e, string name, IBackupDestination store)

@@ -187,7 +187,7 @@ namespace EdgeOps.Backup
         }
 
         /// <summary>Hashes consecutive pieces of known lengths (and all of them together).</summary>
-        sealed class RangeHashSink : Stream
+        sealed class RangeHashSink : EdgeOps.Storage.WriteOnlyStream
         {
             readonly List<long> _lengths; readonly List<string> _hashes = new List<string>();
             readonly IncrementalHash _h = IncrementalHash.CreateHash(HashAlgorithmName.SHA256), _all = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
@@ -212,15 +212,6 @@ namespace EdgeOps.Backup
                 WholeHash = Hex.Lower(_all.GetHashAndReset());
                 return _hashes;
             }
-            public override bool CanRead => false;
-            public override bool CanSeek => false;
-            public override bool CanWrite => true;
-            public override long Length => throw new NotSupportedException();
-            public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-            public override void Flush() { }
-            public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-            public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-            public override void SetLength(long value) => throw new NotSupportedException();
         }
     }
 }

@@ -1,0 +1,19 @@
+using System;
+using System.IO;
+
+namespace EdgeOps.Storage
+{
+    /// <summary>Base of the forward-only sinks (hashing, compressing, fail-safe writers): only Write is theirs.</summary>
+    abstract class WriteOnlyStream : Stream
+    {
+        public override bool CanRead => false;
+        public override bool CanSeek => false;
+        public override bool CanWrite => true;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+    }
+}
