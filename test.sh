@@ -39,13 +39,26 @@ if [ $pester = 1 ]; then
   dotnet pwsh -NoProfile -NonInteractive -File tests/Pester/Run.ps1 "${pargs[@]}" || rc=1
 fi
 trx=$(find "$results" -name '*.trx' | head -n1)
-python3 - "${trx:-}" "$results/pester.counts" <<'PY'
+python3 - "${trx:-}" "$results/pester.counts" "$results/pester.xml" <<'PY'
 import os, sys, xml.etree.ElementTree as ET
 passed = failed = skipped = 0
+# the failures again, last, where a CI log's tail shows them
 if sys.argv[1]:
-    c = ET.parse(sys.argv[1]).getroot().find('.//{*}Counters')
+    root = ET.parse(sys.argv[1]).getroot()
+    for r in root.iter('{*}UnitTestResult'):
+        if r.get('outcome') == 'Failed':
+            msg = r.find('.//{*}Message')
+            first = (msg.text or '').strip().splitlines()[:6] if msg is not None else []
+            print('FAILED (xunit)', r.get('testName'), *('    ' + l for l in first), sep='\n')
+    c = root.find('.//{*}Counters')
     total, p, f = int(c.get('total')), int(c.get('passed')), int(c.get('failed'))
     passed, failed, skipped = p, f, total - p - f
+if os.path.exists(sys.argv[3]):
+    for case in ET.parse(sys.argv[3]).getroot().iter('test-case'):
+        if case.get('result') == 'Failure':
+            msg = case.find('.//message')
+            first = (msg.text or '').strip().splitlines()[:6] if msg is not None else []
+            print('FAILED (Pester)', case.get('name'), *('    ' + l for l in first), sep='\n')
 if os.path.exists(sys.argv[2]):
     p, f, s = (int(x) for x in open(sys.argv[2]).read().split())
     passed, failed, skipped = passed + p, failed + f, skipped + s
