@@ -45,7 +45,7 @@ passed = failed = skipped = 0
 # the failures again, last, where a CI log's tail shows them
 if sys.argv[1]:
     root = ET.parse(sys.argv[1]).getroot()
-    for r in root.iter('{*}UnitTestResult'):
+    for r in root.findall('.//{*}UnitTestResult'):
         if r.get('outcome') == 'Failed':
             msg = r.find('.//{*}Message')
             first = (msg.text or '').strip().splitlines()[:6] if msg is not None else []

@@ -23,6 +23,8 @@ namespace EdgeOps.Backup
         public bool Flushed;
         public int Cpus;
         public List<string> Mounted = new List<string>();
+        /// <summary>Mount points of the card's ext filesystems whose journal the flush wrote in place.</summary>
+        public List<string> Checkpointed = new List<string>();
         public Dictionary<string, string> Facts = new Dictionary<string, string>();
 
         public static CardProbe Run(IDeviceTransport t, string devicePath, CancellationToken ct, bool flush = false)
@@ -42,6 +44,7 @@ namespace EdgeOps.Backup
                 Cpus = int.TryParse(One("cpus"), out var c) ? c : 1, Flushed = One("flushed") == "1",
             };
             if (kv.TryGetValue("mounted", out var m)) p.Mounted = m;
+            if (kv.TryGetValue("checkpointed", out var cp)) p.Checkpointed = cp;
             foreach (var k in new[] { "model", "arch", "kernel", "os" }) if (One(k) is string v && v.Length > 0) p.Facts[k] = v;
             switch (One("error"))
             {

@@ -140,7 +140,7 @@ namespace EdgeOps.Backup
     /// </summary>
     public static class Ext4Reader
     {
-        const uint IncompatMetaBg = 0x10, IncompatExtents = 0x40, Incompat64Bit = 0x80, IncompatFlexBg = 0x200;
+        const uint IncompatRecover = 0x4, IncompatMetaBg = 0x10, IncompatExtents = 0x40, Incompat64Bit = 0x80, IncompatFlexBg = 0x200;
         const uint RoCompatSparseSuper = 0x1, RoCompatGdtCsum = 0x10, RoCompatBigalloc = 0x200, RoCompatMetadataCsum = 0x400;
         const ushort InodeUninit = 0x1;
         const uint CompatJournal = 0x4, CompatSparseSuper2 = 0x200;
@@ -218,7 +218,18 @@ namespace EdgeOps.Backup
                     bitmapGroups.Add(g);
                 }
             }
+            // A filesystem in use (or not cleanly unmounted) may hold writes in its journal that are not in place yet:
+            // bitmaps and descriptors newer than the ones above. Its journal's superblock comes with the bitmaps.
+            long journalBlock = (incompat & IncompatRecover) != 0 ? JournalStart(sb) : -2;
+            if (journalBlock >= 0) bitmapReads.Add(new ByteRange(start + journalBlock * blockSize, 1024));
             var bitmaps = bitmapReads.Count > 0 ? disk.Read(bitmapReads) : new byte[0];
+            if (journalBlock == -1 || (journalBlock >= 0 && !JournalEmpty(bitmaps, bitmapGroups.Count * bitmapBytes)))
+            {
+                f.Note = "its journal holds writes not yet in place (a filesystem in use, or not cleanly unmounted): the whole filesystem is kept";
+                f.Used.Clear();
+                f.Used.Add(new ByteRange(0, Math.Min(partSize, f.SizeBytes)));
+                return f;
+            }
             for (int k = 0; k < bitmapGroups.Count; k++)
             {
                 long g = bitmapGroups[k];
@@ -240,6 +251,33 @@ namespace EdgeOps.Backup
             }
             f.Used = Ranges.Subtract(f.Used, unusedItable);
             return f;
+        }
+
+        /// <summary>
+        /// The journal's first block, from the copy of the journal inode's block map that the superblock keeps
+        /// (s_jnl_blocks); -1 when it cannot be found there (an external journal, no backup copy, a deeper extent tree).
+        /// </summary>
+        static long JournalStart(byte[] sb)
+        {
+            if (Le.U32(sb, 0xE0) == 0 || sb[0xFD] != 1) return -1;
+            const int iblock = 0x10C;
+            if (Le.U16(sb, iblock) != 0xF30A) return Le.U32(sb, iblock) != 0 ? Le.U32(sb, iblock) : -1;   // no extents (ext3): i_block[0] is block 0
+            int entries = Le.U16(sb, iblock + 2), depth = Le.U16(sb, iblock + 6);
+            if (depth != 0) return -1;
+            for (int e = 0; e < Math.Min(entries, 4); e++)
+            {
+                int o = iblock + 12 + e * 12;
+                if (Le.U32(sb, o) == 0) return (long)Le.U16(sb, o + 6) << 32 | Le.U32(sb, o + 8);
+            }
+            return -1;
+        }
+
+        /// <summary>jbd2's superblock (big-endian): s_start 0 means nothing in the journal waits to be replayed.</summary>
+        static bool JournalEmpty(byte[] b, int o)
+        {
+            uint Be(int at) => (uint)(b[o + at] << 24 | b[o + at + 1] << 16 | b[o + at + 2] << 8 | b[o + at + 3]);
+            if (Be(0) != 0xC03B3998) return false;   // not a journal where the superblock says: assume the worst
+            return Be(28) == 0;
         }
 
         static bool HasSuperBackup(long g, byte[] sb, uint compat, uint roCompat)

@@ -95,10 +95,11 @@ namespace EdgeOps.Backup
                             t.Run(DeviceScripts.Service("stop", svc), CommandOptions.Root, ct).EnsureSuccess(name, $"stopping service '{svc}'");
                             stopped.Add(svc);
                         }
-                        // Written data to the card, and the card's own cached blocks dropped: a whole-disk device has a
-                        // page cache of its own that writes through its partitions do not update.
+                        // Written data to the card (journals written in place), and the card's own cached blocks dropped:
+                        // a whole-disk device has a page cache of its own that writes through its partitions do not update.
                         if (stopped.Count > 0 || !probe.Flushed)
-                            t.Run(DeviceScripts.FlushBuffers(probe.DevicePath), CommandOptions.Root, ct).EnsureSuccess(name, "sync");
+                            probe = CardProbe.Run(t, probe.DevicePath, ct, flush: true);
+                        foreach (var mount in probe.Checkpointed) ctx.Verbose($"wrote the journal of '{mount}' in place (a freeze and thaw), so its bitmaps are current");
                         ctx.Verbose($"reading the partition table and filesystem headers of '{probe.DevicePath}' ({RateMeter.Human(probe.Size)})");
                         var phase = Stopwatch.StartNew();
                         layout = CardLayout.Scan(new DeviceBlockSource(t, probe.DevicePath, ct), probe.Size);
@@ -229,7 +230,7 @@ namespace EdgeOps.Backup
                 catch (InvalidDataException e)
                 {
                     sink.Abort();
-                    throw new EdgeOpsException("BackupStreamIncomplete", "ReadError", $"{name}: the image stream from the device is incomplete: the connection may have dropped. Check the device's network, then run the backup again.", e);
+                    throw new EdgeOpsException("BackupStreamIncomplete", "ReadError", $"{name}: the image stream from the device is incomplete ({e.Message.TrimEnd('.')}): the connection may have dropped. Check the device's network, then run the backup again.", e);
                 }
                 store.Flush(file);
                 sink.Dispose();

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Backup-SdCard / Restore-SdCard: facts about the card, one key=value per line. Arguments: the card path (empty: the
-# disk holding /), and "flush" to write out cached data first and drop the card's cached blocks after (one round trip
-# instead of three before a backup).
+# disk holding /), and "flush" to write out cached data first, checkpoint the journals of its mounted ext filesystems
+# and drop the card's cached blocks after (one round trip instead of several before a backup).
 dev=$1
 [ "${2:-}" = flush ] && sync
 rootsrc=$(findmnt -n -o SOURCE / 2>/dev/null | head -n1)
@@ -34,13 +34,32 @@ echo "rootdisk=$rootdisk"
 echo "dev=$dev"
 if [ -z "$dev" ]; then echo 'error=nodisk'; exit 0; fi
 if [ -b "$dev" ]; then echo 'kind=block'; echo "size=$(blockdev --getsize64 "$dev")";
-  if [ "${2:-}" = flush ]; then blockdev --flushbufs "$dev" 2>/dev/null && echo 'flushed=1'; fi
   real=$(readlink -f "$dev"); echo "real=$real"
-  for n in $(lsblk -nrpo NAME "$dev" 2>/dev/null); do
+  parts=$(lsblk -nrpo NAME "$dev" 2>/dev/null)
+  for n in $parts; do
     m=$(findmnt -n -o TARGET --source "$n" 2>/dev/null | head -n1)
     [ -n "$m" ] && echo "mounted=$n $m"
     grep -q "^$n " /proc/swaps 2>/dev/null && echo "mounted=$n [swap]"
   done
+  if [ "${2:-}" = flush ]; then
+    # A mounted ext3/ext4 keeps its newest metadata (bitmaps among it) in its journal until the kernel writes it in
+    # place. Freezing writes it in place (a checkpoint), so the bitmaps read next are current; it is thawed at once,
+    # and a dropped session cannot leave it frozen (hangups ignored). The card's partitions, and the root when the card
+    # holds it (also a partition exposed as a loop device at an offset).
+    done_mounts=
+    extra=; [ "$real" = "$(readlink -f "$rootdisk" 2>/dev/null)" ] && extra=$rootsrc
+    for n in $parts $extra; do
+      m=$(findmnt -n -o TARGET --source "$n" 2>/dev/null | head -n1)
+      fstype=$(findmnt -n -o FSTYPE --source "$n" 2>/dev/null | head -n1)
+      case "$fstype" in ext3|ext4) ;; *) continue ;; esac
+      case "$done_mounts" in *"|$m|"*) continue ;; esac
+      done_mounts="$done_mounts|$m|"
+      if (trap '' HUP INT TERM PIPE; fsfreeze -f "$m" && { fsfreeze -u "$m" || fsfreeze -u "$m"; }) >/dev/null 2>&1; then
+        echo "checkpointed=$m"
+      fi
+    done
+    blockdev --flushbufs "$dev" 2>/dev/null && echo 'flushed=1'
+  fi
 elif [ -f "$dev" ]; then echo 'kind=file'; echo "size=$(stat -c %s "$dev")"; echo "real=$(readlink -f "$dev")";
 else echo 'error=missing'; fi
 command -v zstd >/dev/null 2>&1 && echo "zstd=$(zstd -V 2>/dev/null | head -n1)"

@@ -11,14 +11,17 @@ binmode $in; binmode STDOUT;
 my $odirect = eval { Fcntl::O_DIRECT() };
 my $din;
 if (defined $odirect) { sysopen($din, $dev, O_RDONLY | $odirect) or undef $din; }
-my (@chunks, $cur);
+my (@chunks, $cur, $ended);
 while (my $l = <STDIN>) {
   chomp $l;
-  last if $l eq 'e';
+  if ($l eq 'e') { $ended = 1; last; }
   if ($l eq 'c') { $cur = []; push @chunks, $cur; next; }
   my (undef, $o, $n) = split / /, $l;
+  die "bad plan line '$l'\n" unless defined $cur && defined $n && $o =~ /^\d+$/ && $n =~ /^\d+$/;
   push @$cur, [$o, $n];
 }
+# a plan cut short would otherwise stream fewer chunks and end well
+die "the plan ended before its end mark: its input was cut\n" unless $ended;
 my $B = 4194304;
 my $zero = "\0" x 1048576;
 my $buf = "\0" x ($B + 8192);

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
+using System.Text.RegularExpressions;
 using Xunit;
 
 namespace EdgeOps.Tests.Backup
@@ -112,6 +113,26 @@ namespace EdgeOps.Tests.Backup
         {
             Run.Cmd("umount", m);
             _mounts.Remove(m);
+        }
+
+        /// <summary>
+        /// Leaves ext partition <paramref name="part"/> as a filesystem in use leaves it: a committed transaction in its
+        /// journal (debugfs's journal writer) holds group 0's block bitmap, and the bitmap in place is stale (zeros), as
+        /// when the kernel has not written the journal in place yet. e2fsck -fn then reports bitmap differences; a replay
+        /// of the journal repairs them. Returns the bitmap's block number.
+        /// </summary>
+        public long PendJournalWrite(int part)
+        {
+            var dev = Part(part);
+            var header = Run.Cmd("dumpe2fs", "-h", dev);
+            long blockSize = long.Parse(Regex.Match(header, @"Block size:\s+(\d+)").Groups[1].Value);
+            long bitmap = long.Parse(Regex.Match(Run.Cmd("dumpe2fs", dev), @"Block bitmap at (\d+)").Groups[1].Value);
+            var copy = Path.Combine(Dir, "bitmap-" + part + ".blk");
+            Run.Cmd("dd", "if=" + dev, "of=" + copy, "bs=" + blockSize, "skip=" + bitmap, "count=1", "status=none");
+            Run.CmdIn($"jo\njw -b {bitmap} {copy}\njc\n", "debugfs", "-w", "-f", "-", dev);
+            Run.Cmd("dd", "if=/dev/zero", "of=" + dev, "bs=" + blockSize, "seek=" + bitmap, "count=1", "conv=notrunc,fsync", "status=none");
+            Assert.Contains("needs_recovery", Run.Cmd("dumpe2fs", "-h", dev));
+            return bitmap;
         }
 
         /// <summary>Writes files (random, compressible, small), then deletes some so their blocks are free but not zero.</summary>

@@ -57,9 +57,13 @@ namespace EdgeOps.Tests.Backup
             var boot = Fleet.Devices.Select(d => CardImage.HashDevice(d.BootLoopDevice, _root)).ToList();
             var tables = Fleet.Devices.Select(d => LocalBackupTests.TableOf(d.LoopDevice)).ToList();
             using var ps = Session();
-            var r = ps.Run("Get-EdgeDevice -Inventory $args[0] | Backup-SdCard -Destination $args[1] -SudoCredential $sudo -Keep 2", Fleet.InventoryPath, dest);
+            var r = ps.Run("Get-EdgeDevice -Inventory $args[0] | Backup-SdCard -Destination $args[1] -SudoCredential $sudo -Keep 2 -Verbose", Fleet.InventoryPath, dest);
             Assert.True(r.Errors.Count == 0, Errors(r));
             Assert.Equal(Fleet.Devices.Select(d => d.Name).OrderBy(n => n), r.Output.Select(o => o.P("ComputerName")).OrderBy(n => n));
+            // each device's live root had its journal written in place before its bitmaps were read, so the map is
+            // the bitmaps' (not the whole filesystem) and the restored root below needs no replay to be whole
+            Assert.Equal(Fleet.Devices.Count, r.Verbose.Count(v => v.Contains("wrote the journal of '/' in place")));
+            Assert.DoesNotContain(r.Verbose, v => v.Contains("journal holds writes not yet in place"));
             foreach (var o in r.Output)
             {
                 Assert.Equal("True", o.P("Verified"));

@@ -36,6 +36,32 @@ namespace EdgeOps.Tests.Backup
         }
 
         [CardFact]
+        public void An_ext4_whose_journal_holds_bitmaps_not_yet_in_place_is_kept_whole_until_the_journal_is_replayed()
+        {
+            using var card = new CardImage(96 * MiB, "label: dos\ntype=83\n");
+            card.Mkfs(1, "mkfs.ext4", "-q", "-F", "-L", "live");
+            Fill(card, 1, 12 * MiB);
+            var clean = Scan(card).FileSystems.Single();
+            Assert.Null(clean.Note);
+            Assert.True(clean.UsedBytes < clean.SizeBytes / 2, $"{clean.UsedBytes} of {clean.SizeBytes}");
+
+            card.PendJournalWrite(1);
+            // the oracle: without the journal the bitmaps in place are wrong, as on a card taken out of a running board
+            var (code, output) = Run.Try("e2fsck", "-fn", card.Part(1));
+            Assert.True(code == 4 && output.Contains("Block bitmap differences"), output);
+            var pending = Scan(card).FileSystems.Single();
+            Assert.Contains("journal holds writes not yet in place", pending.Note);
+            Assert.Equal(pending.SizeBytes, pending.UsedBytes);
+
+            // replayed (as the first mount or e2fsck would): the bitmaps are current and read again
+            Run.Cmd("e2fsck", "-E", "journal_only", "-p", card.Part(1));
+            Assert.Equal(0, Run.Try("e2fsck", "-fn", card.Part(1)).code);
+            var replayed = Scan(card).FileSystems.Single();
+            Assert.Null(replayed.Note);
+            Assert.Equal(clean.UsedBytes, replayed.UsedBytes);
+        }
+
+        [CardFact]
         public void Gpt_fat16_ext4_1k_blocks_without_flex_bg_and_ext2()
         {
             using var card = new CardImage(160 * MiB,
