@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
+using System.Linq;
 
 namespace EdgeOps.Backup
 {
@@ -188,14 +189,15 @@ namespace EdgeOps.Backup
             // With group checksums (uninit_bg, metadata_csum) the tail of an inode table past the group's last used
             // inode is never read by the kernel or e2fsck (lazy init zeroes it): it is not kept.
             bool itableUnusedValid = (roCompat & (RoCompatGdtCsum | RoCompatMetadataCsum)) != 0;
-            var unusedItable = new List<ByteRange>();
+            var unusedItable = new Dictionary<long, ByteRange>();
+            var uninitGroups = new HashSet<long>();
             var bitmapReads = new List<ByteRange>();
             var bitmapGroups = new List<long>();
             int bitmapBytes = (int)Math.Min(blockSize, (clustersPerGroup + 7) / 8);
             for (long g = 0; g < groups; g++)
             {
                 int o = (int)(g * descSize);
-                long bb = Le.U32(gdt, o) | (descSize >= 64 ? (long)Le.U32(gdt, o + 0x20) << 32 : 0);
+                long bb = BitmapBlock(gdt, g, descSize);
                 long ib = Le.U32(gdt, o + 4) | (descSize >= 64 ? (long)Le.U32(gdt, o + 0x24) << 32 : 0);
                 long it = Le.U32(gdt, o + 8) | (descSize >= 64 ? (long)Le.U32(gdt, o + 0x28) << 32 : 0);
                 ushort flags = Le.U16(gdt, o + 0x12);
@@ -208,7 +210,7 @@ namespace EdgeOps.Backup
                     long unused = Le.U16(gdt, o + 0x1C) | (descSize >= 64 ? (long)Le.U16(gdt, o + 0x32) << 16 : 0);
                     long usedInodes = (flags & InodeUninit) != 0 ? 0 : Math.Max(0, inodesPerGroup - unused);
                     long keepBlocks = (usedInodes * inodeSize + blockSize - 1) / blockSize;
-                    if (keepBlocks < itableBlocks) unusedItable.Add(new ByteRange((it + keepBlocks) * blockSize, (itableBlocks - keepBlocks) * blockSize));
+                    if (keepBlocks < itableBlocks) unusedItable[g] = new ByteRange((it + keepBlocks) * blockSize, (itableBlocks - keepBlocks) * blockSize);
                 }
                 if (HasSuperBackup(g, sb, compat, roCompat))
                     f.Used.Add(new ByteRange((firstData + g * blocksPerGroup) * blockSize, (1 + gdtBlocks + reservedGdt) * blockSize));
@@ -217,18 +219,55 @@ namespace EdgeOps.Backup
                     bitmapReads.Add(new ByteRange(start + bb * blockSize, bitmapBytes));
                     bitmapGroups.Add(g);
                 }
+                else uninitGroups.Add(g);
             }
             // A filesystem in use (or not cleanly unmounted) may hold writes in its journal that are not in place yet:
-            // bitmaps and descriptors newer than the ones above. Its journal's superblock comes with the bitmaps.
-            long journalBlock = (incompat & IncompatRecover) != 0 ? JournalStart(sb) : -2;
-            if (journalBlock >= 0) bitmapReads.Add(new ByteRange(start + journalBlock * blockSize, 1024));
+            // bitmaps and group descriptors newer than the ones above. Its journal's superblock comes with the bitmaps.
+            bool recover = (incompat & IncompatRecover) != 0;
+            var journal = recover ? Ext4Journal.Extents(sb) : null;
+            long journalSuper = journal != null ? Ext4Journal.Physical(journal, 0) : -1;
+            if (journalSuper >= 0) bitmapReads.Add(new ByteRange(start + journalSuper * blockSize, 1024));
             var bitmaps = bitmapReads.Count > 0 ? disk.Read(bitmapReads) : new byte[0];
-            if (journalBlock == -1 || (journalBlock >= 0 && !JournalEmpty(bitmaps, bitmapGroups.Count * bitmapBytes)))
+            if (recover)
             {
-                f.Note = "its journal holds writes not yet in place (a filesystem in use, or not cleanly unmounted): the whole filesystem is kept";
-                f.Used.Clear();
-                f.Used.Add(new ByteRange(0, Math.Min(partSize, f.SizeBytes)));
-                return f;
+                int jsb = bitmapGroups.Count * bitmapBytes;
+                var bitmapOf = new Dictionary<long, int>();
+                for (int k = 0; k < bitmapGroups.Count; k++) bitmapOf[BitmapBlock(gdt, bitmapGroups[k], descSize)] = k;
+                long gdtFirst = firstData + 1;
+                var pending = journalSuper < 0 ? null
+                    : Ext4Journal.IsEmpty(bitmaps, jsb) ? new Dictionary<long, List<byte[]>>()
+                    : Ext4Journal.Pending(disk, start, blockSize, journal, bitmaps, jsb, b => bitmapOf.ContainsKey(b) || (b >= gdtFirst && b < gdtFirst + gdtBlocks));
+                if (pending == null)
+                {
+                    f.Note = "its journal holds writes that cannot be followed here (an external journal, fast commits or an unusual layout): the whole filesystem is kept";
+                    f.Used.Clear();
+                    f.Used.Add(new ByteRange(0, Math.Min(partSize, f.SizeBytes)));
+                    return f;
+                }
+                // What a replay would write counts as well as what is in place: a block used in either is kept.
+                foreach (var kv in pending)
+                {
+                    if (bitmapOf.TryGetValue(kv.Key, out int k))
+                    {
+                        foreach (var copy in kv.Value)
+                            for (int i = 0; i < bitmapBytes; i++) bitmaps[k * bitmapBytes + i] |= copy[i];
+                        continue;
+                    }
+                    // a journaled descriptor block: its groups' inode tables are kept whole, and a group uninitialised
+                    // in place but in use in the journal is kept whole
+                    long firstGroup = (kv.Key - gdtFirst) * blockSize / descSize;
+                    for (long g = firstGroup; g < Math.Min(groups, firstGroup + blockSize / descSize); g++)
+                    {
+                        unusedItable.Remove(g);
+                        int o = (int)((g - firstGroup) * descSize);
+                        if (uninitGroups.Contains(g) && kv.Value.Exists(copy => (Le.U16(copy, o + 0x12) & BlockUninit) == 0))
+                        {
+                            long b0 = firstData + g * blocksPerGroup;
+                            f.Used.Add(new ByteRange(b0 * blockSize, (Math.Min(blocks, b0 + blocksPerGroup) - b0) * blockSize));
+                        }
+                    }
+                }
+                if (pending.Count > 0) f.Note = $"{pending.Values.Sum(c => c.Count)} bitmap and descriptor blocks waiting in its journal were merged with those in place";
             }
             for (int k = 0; k < bitmapGroups.Count; k++)
             {
@@ -249,35 +288,14 @@ namespace EdgeOps.Backup
                     }
                 }
             }
-            f.Used = Ranges.Subtract(f.Used, unusedItable);
+            f.Used = Ranges.Subtract(f.Used, unusedItable.Values);
             return f;
         }
 
-        /// <summary>
-        /// The journal's first block, from the copy of the journal inode's block map that the superblock keeps
-        /// (s_jnl_blocks); -1 when it cannot be found there (an external journal, no backup copy, a deeper extent tree).
-        /// </summary>
-        static long JournalStart(byte[] sb)
+        static long BitmapBlock(byte[] gdt, long g, int descSize)
         {
-            if (Le.U32(sb, 0xE0) == 0 || sb[0xFD] != 1) return -1;
-            const int iblock = 0x10C;
-            if (Le.U16(sb, iblock) != 0xF30A) return Le.U32(sb, iblock) != 0 ? Le.U32(sb, iblock) : -1;   // no extents (ext3): i_block[0] is block 0
-            int entries = Le.U16(sb, iblock + 2), depth = Le.U16(sb, iblock + 6);
-            if (depth != 0) return -1;
-            for (int e = 0; e < Math.Min(entries, 4); e++)
-            {
-                int o = iblock + 12 + e * 12;
-                if (Le.U32(sb, o) == 0) return (long)Le.U16(sb, o + 6) << 32 | Le.U32(sb, o + 8);
-            }
-            return -1;
-        }
-
-        /// <summary>jbd2's superblock (big-endian): s_start 0 means nothing in the journal waits to be replayed.</summary>
-        static bool JournalEmpty(byte[] b, int o)
-        {
-            uint Be(int at) => (uint)(b[o + at] << 24 | b[o + at + 1] << 16 | b[o + at + 2] << 8 | b[o + at + 3]);
-            if (Be(0) != 0xC03B3998) return false;   // not a journal where the superblock says: assume the worst
-            return Be(28) == 0;
+            int o = (int)(g * descSize);
+            return Le.U32(gdt, o) | (descSize >= 64 ? (long)Le.U32(gdt, o + 0x20) << 32 : 0);
         }
 
         static bool HasSuperBackup(long g, byte[] sb, uint compat, uint roCompat)

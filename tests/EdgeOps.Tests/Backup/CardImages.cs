@@ -117,11 +117,11 @@ namespace EdgeOps.Tests.Backup
 
         /// <summary>
         /// Leaves ext partition <paramref name="part"/> as a filesystem in use leaves it: a committed transaction in its
-        /// journal (debugfs's journal writer) holds group 0's block bitmap, and the bitmap in place is stale (zeros), as
-        /// when the kernel has not written the journal in place yet. e2fsck -fn then reports bitmap differences; a replay
+        /// journal (debugfs's journal writer; with <paramref name="checksums"/>, jbd2's checksum v3 tags) holds group 0's
+        /// block bitmap, and the bitmap in place is stale (zeros), as when the kernel has not written the journal in place yet. e2fsck -fn then reports bitmap differences; a replay
         /// of the journal repairs them. Returns the bitmap's block number.
         /// </summary>
-        public long PendJournalWrite(int part)
+        public long PendJournalWrite(int part, bool checksums = false)
         {
             var dev = Part(part);
             var header = Run.Cmd("dumpe2fs", "-h", dev);
@@ -129,7 +129,7 @@ namespace EdgeOps.Tests.Backup
             long bitmap = long.Parse(Regex.Match(Run.Cmd("dumpe2fs", dev), @"Block bitmap at (\d+)").Groups[1].Value);
             var copy = Path.Combine(Dir, "bitmap-" + part + ".blk");
             Run.Cmd("dd", "if=" + dev, "of=" + copy, "bs=" + blockSize, "skip=" + bitmap, "count=1", "status=none");
-            Run.CmdIn($"jo\njw -b {bitmap} {copy}\njc\n", "debugfs", "-w", "-f", "-", dev);
+            Run.CmdIn($"jo{(checksums ? " -c" : "")}\njw -b {bitmap} {copy}\njc\n", "debugfs", "-w", "-f", "-", dev);
             Run.Cmd("dd", "if=/dev/zero", "of=" + dev, "bs=" + blockSize, "seek=" + bitmap, "count=1", "conv=notrunc,fsync", "status=none");
             Assert.Contains("needs_recovery", Run.Cmd("dumpe2fs", "-h", dev));
             return bitmap;
@@ -199,6 +199,17 @@ namespace EdgeOps.Tests.Backup
                 try { return HashTree(m); } finally { Run.Cmd("umount", m); }
             }
             finally { try { Directory.Delete(m, true); } catch (IOException) { } }
+        }
+
+        /// <summary>
+        /// e2fsck -fn of a restored ext partition as its board would first see it: the journal a live filesystem's
+        /// backup carries is replayed first (as the first mount does), then the read-only check.
+        /// </summary>
+        public static (int code, string output) FsckAsBooted(string dev)
+        {
+            var replay = Run.Try("e2fsck", "-E", "journal_only", "-p", dev);
+            if ((replay.code & ~1) != 0) return replay;
+            return Run.Try("e2fsck", "-fn", dev);
         }
 
         public static string FsType(string dev) => Run.Try("blkid", "-p", "-o", "value", "-s", "TYPE", dev).output.Trim();

@@ -98,7 +98,7 @@ namespace EdgeOps.Tests.Backup
         }
 
         [CardFact]
-        public void A_card_taken_from_a_running_board_is_backed_up_whole_and_tested_after_replaying_its_journal()
+        public void A_card_taken_from_a_running_board_keeps_the_blocks_its_journal_uses_and_is_tested_after_replaying_it()
         {
             var card = new CardImage(96 * MiB, "label: dos\nstart=2048, type=83\n");
             _cleanup.Add(card);
@@ -109,7 +109,7 @@ namespace EdgeOps.Tests.Backup
             using var ps = new PowerShellSession();
             var r = ps.Run("Backup-SdCard -DevicePath $args[0] -Destination $args[1] -Verbose", card.Loop!, _dest);
             Assert.True(r.Errors.Count == 0, string.Join("\n", r.Errors));
-            Assert.Contains(r.Verbose, v => v.Contains("journal holds writes not yet in place"));
+            Assert.Contains(r.Verbose, v => v.Contains("waiting in its journal were merged"));
             var path = (string)r.Output.Single().Properties["Path"].Value;
             var before = CardImage.HashDevice(card.Part(1), card.Dir);   // (mounting replays the card's journal: after the backup)
 

@@ -36,29 +36,41 @@ namespace EdgeOps.Tests.Backup
         }
 
         [CardFact]
-        public void An_ext4_whose_journal_holds_bitmaps_not_yet_in_place_is_kept_whole_until_the_journal_is_replayed()
+        public void Bitmaps_waiting_in_an_ext4_journal_are_merged_with_those_in_place_and_an_unfollowable_journal_keeps_the_whole_filesystem()
         {
-            using var card = new CardImage(96 * MiB, "label: dos\ntype=83\n");
-            card.Mkfs(1, "mkfs.ext4", "-q", "-F", "-L", "live");
-            Fill(card, 1, 12 * MiB);
-            var clean = Scan(card).FileSystems.Single();
-            Assert.Null(clean.Note);
-            Assert.True(clean.UsedBytes < clean.SizeBytes / 2, $"{clean.UsedBytes} of {clean.SizeBytes}");
+            foreach (bool checksums in new[] { false, true })
+            {
+                using var card = new CardImage(96 * MiB, "label: dos\ntype=83\n");
+                card.Mkfs(1, "mkfs.ext4", "-q", "-F", "-L", "live");
+                Fill(card, 1, 12 * MiB);
+                var clean = Scan(card).FileSystems.Single();
+                Assert.Null(clean.Note);
+                Assert.True(clean.UsedBytes < clean.SizeBytes / 2, $"{clean.UsedBytes} of {clean.SizeBytes}");
 
-            card.PendJournalWrite(1);
-            // the oracle: without the journal the bitmaps in place are wrong, as on a card taken out of a running board
-            var (code, output) = Run.Try("e2fsck", "-fn", card.Part(1));
-            Assert.True(code == 4 && output.Contains("Block bitmap differences"), output);
-            var pending = Scan(card).FileSystems.Single();
-            Assert.Contains("journal holds writes not yet in place", pending.Note);
-            Assert.Equal(pending.SizeBytes, pending.UsedBytes);
+                card.PendJournalWrite(1, checksums);
+                // the oracle: the bitmap in place says group 0 is free, as on a card taken out of a running board
+                var (code, output) = Run.Try("e2fsck", "-fn", card.Part(1));
+                Assert.True(code == 4 && output.Contains("Block bitmap differences"), output);
+                // the journal's copy is merged: every block the replayed filesystem uses is kept, and no more
+                var pending = Scan(card).FileSystems.Single();
+                Assert.Contains("waiting in its journal were merged", pending.Note);
+                Assert.Equal(clean.UsedBytes, pending.UsedBytes);
 
-            // replayed (as the first mount or e2fsck would): the bitmaps are current and read again
-            Run.Cmd("e2fsck", "-E", "journal_only", "-p", card.Part(1));
-            Assert.Equal(0, Run.Try("e2fsck", "-fn", card.Part(1)).code);
-            var replayed = Scan(card).FileSystems.Single();
-            Assert.Null(replayed.Note);
-            Assert.Equal(clean.UsedBytes, replayed.UsedBytes);
+                Run.Cmd("e2fsck", "-E", "journal_only", "-p", card.Part(1));
+                Assert.Equal(0, Run.Try("e2fsck", "-fn", card.Part(1)).code);
+                var replayed = Scan(card).FileSystems.Single();
+                Assert.Null(replayed.Note);
+                Assert.Equal(clean.UsedBytes, replayed.UsedBytes);
+            }
+
+            // ext3's journal has no extents for the superblock to point at: not followed, so the whole filesystem is kept
+            using var ext3 = new CardImage(64 * MiB, "label: dos\ntype=83\n");
+            ext3.Mkfs(1, "mkfs.ext3", "-q", "-F");
+            Fill(ext3, 1, 4 * MiB);
+            ext3.PendJournalWrite(1);
+            var whole = Scan(ext3).FileSystems.Single();
+            Assert.Contains("cannot be followed here", whole.Note);
+            Assert.Equal(whole.SizeBytes, whole.UsedBytes);
         }
 
         [CardFact]
