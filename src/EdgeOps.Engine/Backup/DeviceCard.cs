@@ -81,7 +81,8 @@ namespace EdgeOps.Backup
         readonly string _path;
         readonly CancellationToken _ct;
         readonly List<(ByteRange range, byte[] data)> _fetched = new List<(ByteRange, byte[])>();
-        public DeviceBlockSource(IDeviceTransport t, string path, CancellationToken ct) { _t = t; _path = path; _ct = ct; }
+        readonly Action<string> _log;
+        public DeviceBlockSource(IDeviceTransport t, string path, CancellationToken ct, Action<string> log = null) { _t = t; _path = path; _ct = ct; _log = log; }
 
         public byte[] Read(IReadOnlyList<ByteRange> ranges)
         {
@@ -120,6 +121,7 @@ namespace EdgeOps.Backup
         byte[] Fetch(IReadOnlyList<ByteRange> ranges)
         {
             var plan = DeviceScripts.Plan(ranges.Select(r => (IReadOnlyList<ByteRange>)new[] { r }));
+            var sw = System.Diagnostics.Stopwatch.StartNew();
             using (var output = new MemoryStream())
             {
                 var r = _t.RunStreaming(DeviceScripts.ReaderCommand(_path, false, 0, 1), new MemoryStream(plan), output, CommandOptions.Root, _ct);
@@ -128,6 +130,7 @@ namespace EdgeOps.Backup
                 if (output.Length != want)
                     throw new EdgeOpsException("SdCardShortRead", "ReadError",
                         $"{_t.Device.ComputerName}: reading '{_path}' returned {output.Length} of {want} bytes: check that the card is still there and not failing (dmesg on the device), then run the command again.");
+                _log?.Invoke($"read {ranges.Count} ranges ({want / 1024} KiB) of the card in {sw.Elapsed.TotalSeconds:0.000} s");
                 return output.ToArray();
             }
         }

@@ -101,7 +101,7 @@ namespace EdgeOps.Backup
                             t.Run(DeviceScripts.FlushBuffers(probe.DevicePath), CommandOptions.Root, ct).EnsureSuccess(name, "sync");
                         ctx.Verbose($"reading the partition table and filesystem headers of '{probe.DevicePath}' ({RateMeter.Human(probe.Size)})");
                         var phase = Stopwatch.StartNew();
-                        layout = CardLayout.Scan(new DeviceBlockSource(t, probe.DevicePath, ct), probe.Size);
+                        layout = CardLayout.Scan(new DeviceBlockSource(t, probe.DevicePath, ct, ctx.Verbose), probe.Size);
                         ctx.Verbose($"read the partition table and filesystem headers in {phase.Elapsed.TotalSeconds:0.00} s");
                         foreach (var fs in layout.FileSystems)
                             ctx.Verbose($"partition {fs.Partition}: {fs.Type} '{fs.Label}' {RateMeter.Human(fs.UsedBytes)} used{(fs.Note != null ? " (" + fs.Note + ")" : "")}");
