@@ -19,6 +19,8 @@ namespace EdgeOps.Backup
         public bool IsBlock;
         public bool HasZstd;
         public bool HasPerl;
+        /// <summary>The device's perl has Digest::SHA: it can hash the ranges it reads.</summary>
+        public bool HasDigestSha;
         /// <summary>The probe ran with flush and dropped the card's cached blocks.</summary>
         public bool Flushed;
         public int Cpus;
@@ -38,7 +40,7 @@ namespace EdgeOps.Backup
             var p = new CardProbe
             {
                 DevicePath = One("dev"), RealPath = One("real"), RootSource = One("rootsrc"), RootDisk = One("rootdisk"),
-                IsBlock = One("kind") == "block", HasZstd = One("zstd") != null, HasPerl = One("perl") != null,
+                IsBlock = One("kind") == "block", HasZstd = One("zstd") != null, HasPerl = One("perl") != null, HasDigestSha = One("digest") == "1",
                 Cpus = int.TryParse(One("cpus"), out var c) ? c : 1, Flushed = One("flushed") == "1",
             };
             if (kv.TryGetValue("mounted", out var m)) p.Mounted = m;
