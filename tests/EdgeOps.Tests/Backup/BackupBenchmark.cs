@@ -158,9 +158,9 @@ namespace EdgeOps.Tests.Backup
                 var lines = p.StandardOutput.ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries);
                 p.WaitForExit();
                 Assert.True(p.ExitCode == 0, string.Join("\n", lines) + err.Result);
-                double[] F(string key) => lines.Single(l => l.StartsWith(key + " ")).Split(' ')[^2..].Select(x => double.Parse(x, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+                double[] F(string key) => lines.Single(l => l.StartsWith(key + " "))[(key.Length + 1)..].Trim().Split(' ').Select(x => double.Parse(x, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
                 var first = F("run 0"); var second = F("run 1");
-                return (first[0], first[1], second[0], second[1], F("start")[^1]);
+                return (first[0], first[1], second[0], second[1], F("start")[0]);
             }
             double gib = cardMiB / 1024.0;
             d0.SetCardReadLimit(0);
