@@ -32,20 +32,37 @@ namespace EdgeOps.Tests.Backup
         /// <summary>Runs the device's reader here (perl and zstd of this machine): its stdout and stderr.</summary>
         (byte[] stdout, string stderr) Read(string hash, string zstdArgs = "")
         {
+            var (code, stdout, stderr) = ReadPlan(hash, DeviceScripts.Plan(Chunks()), zstdArgs);
+            Assert.True(code == 0, stderr);
+            return (stdout, stderr);
+        }
+
+        (int code, byte[] stdout, string stderr) ReadPlan(string hash, byte[] plan, string zstdArgs = "")
+        {
             var psi = new ProcessStartInfo("perl") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
             var script = EmbeddedScripts.Text("backup-reader.pl");
             if (zstdArgs.Length > 0) script = script.Replace("'--check'", zstdArgs);
             foreach (var a in new[] { "-e", script, _image, "zstd", "3", "1", hash }) psi.ArgumentList.Add(a);
             using var p = Process.Start(psi)!;
-            var plan = DeviceScripts.Plan(Chunks());
             p.StandardInput.BaseStream.Write(plan);
             p.StandardInput.Close();
             var err = p.StandardError.ReadToEndAsync();
             using var output = new MemoryStream();
             p.StandardOutput.BaseStream.CopyTo(output);
             p.WaitForExit();
-            Assert.True(p.ExitCode == 0, err.Result);
-            return (output.ToArray(), err.Result);
+            return (p.ExitCode, output.ToArray(), err.Result);
+        }
+
+        [Fact]
+        public void A_card_that_ends_early_fails_the_hashing_reader_with_the_reason()
+        {
+            // the second range runs past the end of the card: the reading child stops, and so does the reader, non-zero
+            var plan = DeviceScripts.Plan(new[] { (IReadOnlyList<ByteRange>)new[] { new ByteRange(0, 64 * KiB), new ByteRange(ImageSize - 4096, 2 * 4096) } });
+            var (code, _, stderr) = ReadPlan("sha256", plan);
+            Assert.NotEqual(0, code);
+            Assert.Contains("the disk ended at byte", stderr);
+            Assert.Contains("sha256 0 65536 ", stderr);   // the range before it was hashed and said
+            Assert.DoesNotContain("sha256 " + (ImageSize - 4096), stderr);
         }
 
         byte[] ImageBytes(ByteRange r) => File.ReadAllBytes(_image).AsSpan((int)r.Start, (int)r.Length).ToArray();
