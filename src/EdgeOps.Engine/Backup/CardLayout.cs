@@ -51,9 +51,9 @@ namespace EdgeOps.Backup
                 // descriptors) in one round trip instead of one or two per partition
                 if (disk is IPrefetchingBlockSource ahead)
                     ahead.Prefetch(parts.Select(p => new ByteRange(p.Start, Math.Min(p.Size, HeadBytes))).ToList());
-                foreach (var p in parts.OrderBy(p => p.Number))
+                var ordered = parts.OrderBy(p => p.Number).ToList();
+                foreach (var (p, fs) in ordered.Zip(ReadFileSystems(disk, ordered), (p, fs) => (p, fs)))
                 {
-                    var fs = FileSystemProbe.Read(disk, p.Start, p.Size, p.Number);
                     layout.FileSystems.Add(fs);
                     foreach (var r in fs.Used)
                     {
@@ -64,6 +64,25 @@ namespace EdgeOps.Backup
             }
             layout.Mapped = Ranges.AlignOut(mapped, MapBlockSize, layout.ImageSize);
             return layout;
+        }
+
+        /// <summary>
+        /// Each partition's filesystem, in the given order. Where reads are round trips, the filesystems are read side by
+        /// side (the FAT's table and the ext bitmaps are each a round trip: two become the time of one), on threads of
+        /// their own, since each waits on the network.
+        /// </summary>
+        static FileSystemFacts[] ReadFileSystems(IBlockSource disk, List<PartitionEntry> parts)
+        {
+            var found = new FileSystemFacts[parts.Count];
+            if (!(disk is IPrefetchingBlockSource) || parts.Count < 2)
+            {
+                for (int i = 0; i < parts.Count; i++) found[i] = FileSystemProbe.Read(disk, parts[i].Start, parts[i].Size, parts[i].Number);
+                return found;
+            }
+            var work = parts.Select((p, i) => EdgeOps.Transport.OwnThread.Blocking(() => found[i] = FileSystemProbe.Read(disk, p.Start, p.Size, p.Number))).ToArray();
+            try { System.Threading.Tasks.Task.WaitAll(work); }
+            catch (AggregateException e) { System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw(); }
+            return found;
         }
     }
 }

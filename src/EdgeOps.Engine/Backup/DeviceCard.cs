@@ -19,6 +19,8 @@ namespace EdgeOps.Backup
         public bool IsBlock;
         public bool HasZstd;
         public bool HasPerl;
+        /// <summary>The device's perl has Digest::SHA: it can hash the ranges it reads.</summary>
+        public bool HasDigestSha;
         /// <summary>The probe ran with flush and dropped the card's cached blocks.</summary>
         public bool Flushed;
         public int Cpus;
@@ -40,7 +42,7 @@ namespace EdgeOps.Backup
             var p = new CardProbe
             {
                 DevicePath = One("dev"), RealPath = One("real"), RootSource = One("rootsrc"), RootDisk = One("rootdisk"),
-                IsBlock = One("kind") == "block", HasZstd = One("zstd") != null, HasPerl = One("perl") != null,
+                IsBlock = One("kind") == "block", HasZstd = One("zstd") != null, HasPerl = One("perl") != null, HasDigestSha = One("digest") == "1",
                 Cpus = int.TryParse(One("cpus"), out var c) ? c : 1, Flushed = One("flushed") == "1",
             };
             if (kv.TryGetValue("mounted", out var m)) p.Mounted = m;
@@ -84,7 +86,8 @@ namespace EdgeOps.Backup
         readonly string _path;
         readonly CancellationToken _ct;
         readonly List<(ByteRange range, byte[] data)> _fetched = new List<(ByteRange, byte[])>();
-        public DeviceBlockSource(IDeviceTransport t, string path, CancellationToken ct) { _t = t; _path = path; _ct = ct; }
+        readonly Action<string> _log;
+        public DeviceBlockSource(IDeviceTransport t, string path, CancellationToken ct, Action<string> log = null) { _t = t; _path = path; _ct = ct; _log = log; }
 
         public byte[] Read(IReadOnlyList<ByteRange> ranges)
         {
@@ -123,6 +126,7 @@ namespace EdgeOps.Backup
         byte[] Fetch(IReadOnlyList<ByteRange> ranges)
         {
             var plan = DeviceScripts.Plan(ranges.Select(r => (IReadOnlyList<ByteRange>)new[] { r }));
+            var sw = System.Diagnostics.Stopwatch.StartNew();
             using (var output = new MemoryStream())
             {
                 var r = _t.RunStreaming(DeviceScripts.ReaderCommand(_path, false, 0, 1), new MemoryStream(plan), output, CommandOptions.Root, _ct);
@@ -131,6 +135,7 @@ namespace EdgeOps.Backup
                 if (output.Length != want)
                     throw new EdgeOpsException("SdCardShortRead", "ReadError",
                         $"{_t.Device.ComputerName}: reading '{_path}' returned {output.Length} of {want} bytes: check that the card is still there and not failing (dmesg on the device), then run the command again.");
+                _log?.Invoke($"read {ranges.Count} ranges ({want / 1024} KiB) of the card in {sw.Elapsed.TotalSeconds:0.000} s");
                 return output.ToArray();
             }
         }

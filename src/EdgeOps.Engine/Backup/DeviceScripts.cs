@@ -31,9 +31,29 @@ namespace EdgeOps.Backup
         /// </summary>
         static string Probe => EmbeddedScripts.Text("backup-probe.sh");
 
-        public static ShellCommand ReaderCommand(string device, bool zstd, int level, int threads) =>
-            Sh.Script("exec perl -e {0} {1} {2} {3} {4}", Reader, device, zstd ? "zstd" : "raw",
-                level.ToString(CultureInfo.InvariantCulture), threads.ToString(CultureInfo.InvariantCulture));
+        /// <param name="hashRanges">the device writes each range's sha256 to stderr (<see cref="RangeHashes"/>); it needs Digest::SHA.</param>
+        public static ShellCommand ReaderCommand(string device, bool zstd, int level, int threads, bool hashRanges = false) =>
+            Sh.Script("exec perl -e {0} {1} {2} {3} {4} {5}", Reader, device, zstd ? "zstd" : "raw",
+                level.ToString(CultureInfo.InvariantCulture), threads.ToString(CultureInfo.InvariantCulture), hashRanges ? "sha256" : "none");
+
+        const string HashLine = "sha256 ";
+
+        /// <summary>The reader's stderr split into the ranges' sha256 lines ("sha256 OFFSET LENGTH HEX") and everything else.</summary>
+        public static (List<(ByteRange range, string sha256)> hashes, string rest) RangeHashes(string stderr)
+        {
+            var hashes = new List<(ByteRange, string)>();
+            var rest = new StringBuilder();
+            foreach (var line in (stderr ?? "").Split('\n'))
+            {
+                var f = line.Split(' ');
+                if (line.StartsWith(HashLine, System.StringComparison.Ordinal) && f.Length == 4 && f[3].Length == 64
+                    && long.TryParse(f[1], NumberStyles.None, CultureInfo.InvariantCulture, out var o)
+                    && long.TryParse(f[2], NumberStyles.None, CultureInfo.InvariantCulture, out var n))
+                    hashes.Add((new ByteRange(o, n), f[3].ToLowerInvariant()));
+                else if (line.Length > 0) rest.Append(line).Append('\n');
+            }
+            return (hashes, rest.ToString());
+        }
 
         public static ShellCommand WriterCommand(string device) => Sh.Script("exec perl -e {0} {1}", Writer, device);
 

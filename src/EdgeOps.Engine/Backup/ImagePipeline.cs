@@ -66,8 +66,10 @@ namespace EdgeOps.Backup
         int _index;
         public long Position { get; private set; }
 
-        readonly bool _hashWhole, _checkZeros;
-        public ImageHasher(BlockMap map, bool hashWhole = true, bool checkZeros = false) { _map = map; _hashWhole = hashWhole; _checkZeros = checkZeros; }
+        readonly bool _hashWhole, _checkZeros, _hashRanges;
+        /// <param name="hashRanges">false: the ranges' sha256 come from elsewhere (the device); only where they lie is followed.</param>
+        public ImageHasher(BlockMap map, bool hashWhole = true, bool checkZeros = false, bool hashRanges = true)
+        { _map = map; _hashWhole = hashWhole; _checkZeros = checkZeros; _hashRanges = hashRanges; }
 
         public void Add(byte[] data, int offset, int count)
         {
@@ -86,12 +88,15 @@ namespace EdgeOps.Backup
                     continue;
                 }
                 int n = (int)Math.Min(count - i, r.End - p);
-                if (_range == null) _range = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-                _range.AppendData(data, offset + i, n);
+                if (_hashRanges)
+                {
+                    if (_range == null) _range = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+                    _range.AppendData(data, offset + i, n);
+                }
                 i += n;
                 if (p + n == r.End)
                 {
-                    _map.Ranges[_index].Sha256 = Hex.Lower(_range.GetHashAndReset());
+                    if (_hashRanges) _map.Ranges[_index].Sha256 = Hex.Lower(_range.GetHashAndReset());
                     _index++;
                 }
             }
@@ -143,6 +148,9 @@ namespace EdgeOps.Backup
     /// thread; ZstdSharp on a second thread where there is no libzstd): each frame must decode to exactly its chunk,
     /// each mapped range to the sha256 recorded in the block map, and the rest of each chunk to zeros. So what is
     /// written is proven to decode to the image the map describes, without hashing the image's zeros.
+    /// With the ranges hashed on the device (<see cref="SetRangeHashes"/>), every device frame must carry its content
+    /// checksum: the decoder then proves each frame decodes to the bytes the device's zstd read, the bytes the device
+    /// hashed, and the map's sha256 are the device's.
     /// </summary>
     sealed class ImageSink : EdgeOps.Storage.WriteOnlyStream
     {
@@ -158,10 +166,13 @@ namespace EdgeOps.Backup
         int _chunk, _decodedChunk = -1;
         long _rawDone, _stored, _decodedLeft;
 
-        public ImageSink(Stream output, IReadOnlyList<ByteRange> chunkSpans, BlockMap map, Action<long> rawProgress, CancellationToken ct)
+        readonly bool _rangesHashedOnDevice;
+
+        public ImageSink(Stream output, IReadOnlyList<ByteRange> chunkSpans, BlockMap map, Action<long> rawProgress, CancellationToken ct, bool rangesHashedOnDevice = false)
         {
             _out = output; _chunkSpans = chunkSpans; _imageSize = map.ImageSize; _map = map; _progress = rawProgress;
-            _hasher = new ImageHasher(map, hashWhole: false, checkZeros: true);
+            _rangesHashedOnDevice = rangesHashedOnDevice;
+            _hasher = new ImageHasher(map, hashWhole: false, checkZeros: true, hashRanges: !rangesHashedOnDevice);
             _decoder = ZstdDecoder.CreatePush(Decoded, ct);
             ZerosUpTo(chunkSpans.Count > 0 ? chunkSpans[0].Start : _imageSize);
         }
@@ -218,6 +229,8 @@ namespace EdgeOps.Backup
                 offset += n; count -= n;
                 if (ended)
                 {
+                    if (_rangesHashedOnDevice && !_scanner.LastFrameHadChecksum)
+                        throw new InvalidDataException($"Chunk {_chunk + 1} came as a Zstandard frame without its content checksum, which a backup hashed on the device needs");
                     // decoded on this thread: the frame that just ended must have filled its chunk exactly
                     if (_decoder.Inline && (_decodedChunk != _chunk || _decodedLeft != 0))
                         throw new InvalidDataException($"Chunk {_chunk + 1} of the plan did not decode to its {_chunkSpans[_chunk].Length} bytes.");
@@ -228,9 +241,26 @@ namespace EdgeOps.Backup
             }
         }
 
+        /// <summary>The mapped ranges' sha256 as the device computed them: one per range of the map, in its order, at exactly its bytes.</summary>
+        public void SetRangeHashes(IReadOnlyList<(ByteRange range, string sha256)> hashes)
+        {
+            if (!_rangesHashedOnDevice) throw new InvalidOperationException("The ranges are hashed here.");
+            if (hashes.Count != _map.Ranges.Count)
+                throw new InvalidDataException($"the device sent {hashes.Count} range checksums for the {_map.Ranges.Count} mapped ranges");
+            for (int i = 0; i < hashes.Count; i++)
+            {
+                var want = _map.Bytes(_map.Ranges[i]);
+                if (hashes[i].range.Start != want.Start || hashes[i].range.Length != want.Length)
+                    throw new InvalidDataException($"the device's checksum {i + 1} is for bytes {hashes[i].range.Start}+{hashes[i].range.Length}, not mapped range {want.Start}+{want.Length}");
+                _map.Ranges[i].Sha256 = hashes[i].sha256;
+            }
+        }
+
         /// <summary>Ends the stream: checks every chunk arrived and decoded; returns (the image's identity: its block map's checksum, compressed sha256).</summary>
         public (string raw, string compressed) Finish()
         {
+            if (_rangesHashedOnDevice && _map.Ranges.Exists(r => r.Sha256 == null))
+                throw new InvalidDataException("The device did not send the checksum of every mapped range.");
             if (_chunk != _chunkSpans.Count || !_scanner.AtFrameBoundary)
                 throw new InvalidDataException($"The stream ended after {_chunk} of {_chunkSpans.Count} chunks.");
             _decoder.End();

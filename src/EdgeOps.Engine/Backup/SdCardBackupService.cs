@@ -102,7 +102,7 @@ namespace EdgeOps.Backup
                         foreach (var mount in probe.Checkpointed) ctx.Verbose($"wrote the journal of '{mount}' in place (a freeze and thaw), so its bitmaps are current");
                         ctx.Verbose($"reading the partition table and filesystem headers of '{probe.DevicePath}' ({RateMeter.Human(probe.Size)})");
                         var phase = Stopwatch.StartNew();
-                        layout = CardLayout.Scan(new DeviceBlockSource(t, probe.DevicePath, ct), probe.Size);
+                        layout = CardLayout.Scan(new DeviceBlockSource(t, probe.DevicePath, ct, ctx.Verbose), probe.Size);
                         ctx.Verbose($"read the partition table and filesystem headers in {phase.Elapsed.TotalSeconds:0.00} s");
                         foreach (var fs in layout.FileSystems)
                             ctx.Verbose($"partition {fs.Partition}: {fs.Type} '{fs.Label}' {RateMeter.Human(fs.UsedBytes)} used{(fs.Note != null ? " (" + fs.Note + ")" : "")}");
@@ -186,6 +186,11 @@ namespace EdgeOps.Backup
             var spans = chunks.Select(c => new ByteRange(c[0].Start, c[c.Count - 1].End - c[0].Start)).ToList();
             var plan = DeviceScripts.Plan(chunks);
             ctx.Verbose($"{chunks.Count} chunks ({RateMeter.Human(Ranges.Total(spans))} with the zeros between ranges inside them)");
+            // Where the device compresses and its perl has Digest::SHA, it hashes the ranges it reads (its CPU waits for the
+            // card anyway) and the controller checks each frame's content checksum while decoding: see ImageSink.
+            bool deviceHashes = onDevice && probe.HasDigestSha;
+            ctx.Verbose(deviceHashes ? "the device hashes the mapped ranges (sha256); each frame's content checksum is checked here"
+                                     : "the mapped ranges are hashed here (sha256)");
             long total = layout.ImageSize;
             const string activity = "Backing up the SD card";
             using (var cts = CancellationTokenSource.CreateLinkedTokenSource(ctx.Cancellation))
@@ -197,12 +202,12 @@ namespace EdgeOps.Backup
                     if (done - last < (8 << 20) && done != total) return;
                     last = done;
                     ctx.Progress(activity, "image", done, total);
-                }, cts.Token);
+                }, cts.Token, rangesHashedOnDevice: deviceHashes);
                 var guarded = new FailSafeStream(onDevice ? (Stream)sink : new ChunkCompressor(sink, spans, req.CompressionLevel, Environment.ProcessorCount), cts);
                 CommandResult r;
                 try
                 {
-                    var cmd = DeviceScripts.ReaderCommand(probe.DevicePath, onDevice, req.CompressionLevel, 0);
+                    var cmd = DeviceScripts.ReaderCommand(probe.DevicePath, onDevice, req.CompressionLevel, 0, deviceHashes);
                     r = t.RunStreaming(cmd, new MemoryStream(plan), guarded, new CommandOptions { Sudo = true, Timeout = req.StreamTimeout, BulkOutput = true }, cts.Token);
                 }
                 catch (Exception e) when (guarded.Error != null)
@@ -218,13 +223,19 @@ namespace EdgeOps.Backup
                     if (guarded.Error is InvalidDataException bad) throw BadStream(name, bad);
                     throw new StreamFailure(guarded.Error, null);
                 }
+                var (rangeHashes, said) = DeviceScripts.RangeHashes(r.Stderr);
                 if (r.ExitCode != 0)
                 {
                     sink.Abort();
                     throw new EdgeOpsException("BackupReadFailed", "ReadError",
-                        $"{name}: reading '{probe.DevicePath}' stopped with exit code {r.ExitCode} after {RateMeter.Human(sink.StoredBytes)} stored (the device said: \"{r.Stderr.Trim()}\"). Check the card (dmesg on the device), then run the backup again.");
+                        $"{name}: reading '{probe.DevicePath}' stopped with exit code {r.ExitCode} after {RateMeter.Human(sink.StoredBytes)} stored (the device said: \"{said.Trim()}\"). Check the card (dmesg on the device), then run the backup again.");
                 }
                 if (!onDevice) guarded.Inner.Dispose(); // ends the last frame compressed here
+                if (deviceHashes)
+                {
+                    try { sink.SetRangeHashes(rangeHashes); }
+                    catch (InvalidDataException e) { sink.Abort(); throw BadStream(name, e); }
+                }
                 (string raw, string compressed) hashes;
                 try { hashes = sink.Finish(); }
                 catch (InvalidDataException e)

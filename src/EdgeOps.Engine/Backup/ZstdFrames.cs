@@ -131,7 +131,10 @@ namespace EdgeOps.Backup
         }
 
         void Expect(State s, int n) { _state = s; _need = n; _have = 0; }
-        void Reset() { _state = State.Magic; _need = 4; _have = 0; _skip = 0; _lastBlock = _checksum = _skippable = _afterSkipFrameEnds = false; }
+        void Reset() { LastFrameHadChecksum = _checksum; _state = State.Magic; _need = 4; _have = 0; _skip = 0; _lastBlock = _checksum = _skippable = _afterSkipFrameEnds = false; }
+
+        /// <summary>Whether the frame that ended last carries a content checksum (XXH64 of its decoded bytes, checked by the decoder).</summary>
+        public bool LastFrameHadChecksum { get; private set; }
 
         /// <summary>True between frames (nothing of a frame is pending).</summary>
         public bool AtFrameBoundary => _state == State.Magic && _have == 0;

@@ -63,7 +63,7 @@ if [ -b "$dev" ]; then echo 'kind=block'; echo "size=$(blockdev --getsize64 "$de
 elif [ -f "$dev" ]; then echo 'kind=file'; echo "size=$(stat -c %s "$dev")"; echo "real=$(readlink -f "$dev")";
 else echo 'error=missing'; fi
 command -v zstd >/dev/null 2>&1 && echo "zstd=$(zstd -V 2>/dev/null | head -n1)"
-command -v perl >/dev/null 2>&1 && echo 'perl=1'
+command -v perl >/dev/null 2>&1 && echo 'perl=1' && perl -MDigest::SHA -e 1 2>/dev/null && echo 'digest=1'
 echo "cpus=$(nproc 2>/dev/null || echo 1)"
 model=; [ -r /sys/firmware/devicetree/base/model ] && model=$(tr -d '\000' 2>/dev/null < /sys/firmware/devicetree/base/model)
 echo "model=$model"
