@@ -127,7 +127,7 @@ namespace EdgeOps.Storage
     }
 
     /// <summary>A storage failure with a stable ErrorId (StorageObjectNotFound, StorageAccessDenied, StorageReadOnly,
-    /// StorageUnavailable, StorageInvalidLocation, StorageInvalidKey, StorageTransferFailed).</summary>
+    /// StorageUnavailable, StorageInvalidLocation, StorageInvalidKey, StorageTransferFailed, StorageVerifyFailed).</summary>
     public sealed class StorageException : EdgeOpsException
     {
         public StorageException(string errorId, string category, string message, Exception inner = null, bool transient = false)
