@@ -27,6 +27,16 @@ namespace EdgeOps.Backup
         public static ImageFiles From(string path)
         {
             var full = Path.GetFullPath(path);
+            try { return FromFull(full); }
+            catch (StorageException e) when (e.ErrorId == "StorageInvalidKey")
+            {
+                throw new EdgeOpsException("BackupImageNotFound", "InvalidArgument",
+                    $"Image '{full}' cannot be read as a stored backup: its file name has a ':' or '\\'. Rename the file (and its .img.bmap and .json), then give the new name as -Path.", e);
+            }
+        }
+
+        static ImageFiles FromFull(string full)
+        {
             var store = new FolderStore(Path.GetDirectoryName(full) ?? full);
             var name = Path.GetFileName(full);
             string b = name;

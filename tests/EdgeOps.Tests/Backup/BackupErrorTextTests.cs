@@ -76,6 +76,17 @@ namespace EdgeOps.Tests.Backup
             Assert.Equal("True", Assert.Single(after.Output).Properties["Verified"].Value.ToString());
         }
 
+        [Fact]
+        public void An_image_whose_file_name_no_store_key_can_be_is_named_with_what_to_do()
+        {
+            var image = Path.Combine(_root, "pi:one-20260101T000000Z.img.zst");
+            File.WriteAllText(image, "x");
+            var e = OneError("Test-SdCardBackup -Path $args[0]", image);
+            Assert.Contains($"Image '{image}' cannot be read as a stored backup: its file name has a ':'", e);
+            Assert.Contains("Rename the file", e);
+            Assert.Equal("x", File.ReadAllText(image));
+        }
+
         [CardFact]
         public void The_controller_needs_DevicePath_and_control_characters_in_it_are_named()
         {
