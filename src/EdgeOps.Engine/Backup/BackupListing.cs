@@ -14,12 +14,12 @@ namespace EdgeOps.Backup
                 return List(store, devicePatterns, latestOnly);
         }
 
-        static List<SdCardBackupInfo> List(IBackupDestination store, string[] devicePatterns, bool latestOnly)
+        static List<SdCardBackupInfo> List(EdgeOps.Storage.IObjectStore store, string[] devicePatterns, bool latestOnly)
         {
             var patterns = (devicePatterns ?? new string[0]).Where(p => !string.IsNullOrEmpty(p))
                 .Select(p => new Regex("^" + Regex.Escape(p).Replace("\\*", ".*").Replace("\\?", ".") + "$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)).ToList();
             var result = new List<SdCardBackupInfo>();
-            foreach (var folder in store.Devices())
+            foreach (var folder in BackupDestination.Devices(store))
             {
                 var entries = Catalog.List(store, folder);
                 foreach (var e in entries)
@@ -30,9 +30,9 @@ namespace EdgeOps.Backup
                     result.Add(new SdCardBackupInfo
                     {
                         ComputerName = device,
-                        Path = store.PathOf(folder, e.Base + SdCardBackupService.ImageSuffix),
-                        Created = m?.CreatedTime ?? e.Image?.Modified ?? DateTimeOffset.MinValue,
-                        ImageBytes = m?.ImageBytes ?? 0, StoredBytes = e.Image?.Length ?? 0, UsedBytes = m?.UsedBytes ?? 0,
+                        Path = EdgeOps.Storage.ObjectStores.PathOf(store, BackupDestination.Key(folder, e.Base + SdCardBackupService.ImageSuffix)),
+                        Created = m?.CreatedTime ?? e.Image?.LastModified ?? DateTimeOffset.MinValue,
+                        ImageBytes = m?.ImageBytes ?? 0, StoredBytes = e.Image?.Size ?? 0, UsedBytes = m?.UsedBytes ?? 0,
                         Verified = e.Usable, Sha256 = m?.Sha256, MapSha256 = m?.MapSha256, Model = m?.Device?.Model, EdgeOpsVersion = m?.EdgeOpsVersion,
                         Problem = e.Problem,
                     });

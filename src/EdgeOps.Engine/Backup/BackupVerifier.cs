@@ -47,7 +47,7 @@ namespace EdgeOps.Backup
 
             Check("compressed sha256", () =>
             {
-                var h = HashFile(files.Image, ct);
+                var h = HashFile(files, ct);
                 if (manifest == null) return "no manifest to compare with";
                 result.CompressedHashOk = h == manifest.CompressedSha256;
                 return result.CompressedHashOk ? null : $"{h} differs from the manifest's {manifest.CompressedSha256}";
@@ -242,9 +242,9 @@ namespace EdgeOps.Backup
             return true;
         }
 
-        static string HashFile(string path, CancellationToken ct)
+        static string HashFile(ImageFiles files, CancellationToken ct)
         {
-            using (var s = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.SequentialScan))
+            using (var s = files.OpenImage())
             using (var sha = SHA256.Create())
             {
                 var buf = new byte[1 << 20]; int n;

@@ -1,10 +1,11 @@
 using System;
 using System.Collections.Generic;
-using System.Globalization;
 using System.IO;
 using System.Linq;
 using System.Text;
 using System.Text.RegularExpressions;
+using System.Threading;
+using EdgeOps.Storage;
 
 namespace EdgeOps.Backup
 {
@@ -15,15 +16,15 @@ namespace EdgeOps.Backup
         {
             public string Base;
             public BackupManifest Manifest;
-            public StoredFile Image;
+            public StorageObject Image;
             public string Problem;
             public bool Usable => Problem == null && Manifest != null && Manifest.Verified;
         }
 
         /// <summary>Every image or manifest of a device, newest first.</summary>
-        public static List<Entry> List(IBackupDestination store, string device)
+        public static List<Entry> List(IObjectStore store, string device, CancellationToken ct = default)
         {
-            var files = store.List(device).Where(f => !f.Name.StartsWith(".", StringComparison.Ordinal)).ToList();
+            var files = BackupDestination.Files(store, device, ct).Where(f => !f.Name.StartsWith(".", StringComparison.Ordinal)).ToList();
             var byName = files.ToDictionary(f => f.Name, StringComparer.Ordinal);
             var bases = files.Select(f => BaseOf(f.Name)).Where(b => b != null).Distinct().ToList();
             var result = new List<Entry>();
@@ -35,22 +36,22 @@ namespace EdgeOps.Backup
                 {
                     try
                     {
-                        using (var s = store.OpenRead(device, b + SdCardBackupService.ManifestSuffix))
+                        using (var s = store.OpenRead(BackupDestination.Key(device, b + SdCardBackupService.ManifestSuffix), 0, ct))
                         using (var r = new StreamReader(s, Encoding.UTF8))
                             e.Manifest = BackupManifest.Parse(r.ReadToEnd());
                     }
-                    catch (Exception x) when (x is InvalidDataException || x is IOException) { e.Problem = "manifest unreadable: " + x.Message; }
+                    catch (Exception x) when (x is InvalidDataException || x is IOException || x is StorageException) { e.Problem = "manifest unreadable: " + x.Message; }
                 }
                 if (e.Problem == null)
                 {
                     if (e.Manifest == null) e.Problem = "no manifest: an interrupted backup";
                     else if (e.Image == null) e.Problem = "image file missing";
-                    else if (e.Image.Length != e.Manifest.StoredBytes) e.Problem = $"image is {e.Image.Length} bytes, the manifest says {e.Manifest.StoredBytes}";
+                    else if (e.Image.Size != e.Manifest.StoredBytes) e.Problem = $"image is {e.Image.Size} bytes, the manifest says {e.Manifest.StoredBytes}";
                     else if (!e.Manifest.Verified) e.Problem = "not verified";
                 }
                 result.Add(e);
             }
-            return result.OrderByDescending(e => e.Manifest?.CreatedTime ?? e.Image?.Modified ?? DateTimeOffset.MinValue)
+            return result.OrderByDescending(e => e.Manifest?.CreatedTime ?? e.Image?.LastModified ?? DateTimeOffset.MinValue)
                          .ThenByDescending(e => e.Base, StringComparer.Ordinal).ToList();
         }
 

@@ -1,10 +1,9 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
-using System.IO;
 using System.Linq;
-using System.Text;
-using System.Text.RegularExpressions;
+using System.Threading;
+using EdgeOps.Storage;
 
 namespace EdgeOps.Backup
 {
@@ -12,23 +11,24 @@ namespace EdgeOps.Backup
     public static class Retention
     {
         /// <summary>
-        /// Removes what an interrupted run left in a device's folder: temporary (.partial) files, and image or map
-        /// files without a manifest. Only called while holding the device's lock, so nothing here is in use.
+        /// Removes what an interrupted run left in a device's folder: the store's temporary files, temporary (.partial)
+        /// files of earlier versions, and image or map files without a manifest. Only called while holding the device's
+        /// lock, so nothing here is in use.
         /// </summary>
-        public static List<string> CleanStale(IBackupDestination store, string device)
+        public static List<string> CleanStale(IObjectStore store, string device, CancellationToken ct = default)
         {
-            var removed = new List<string>();
-            foreach (var f in store.List(device))
+            var removed = store.RemoveAbandoned(BackupDestination.SafeName(device), ct).Select(k => k.Substring(k.LastIndexOf('/') + 1)).ToList();
+            foreach (var f in BackupDestination.Files(store, device, ct))
             {
                 if (f.Name.StartsWith(".", StringComparison.Ordinal) && f.Name.EndsWith(SdCardBackupService.PartialSuffix, StringComparison.Ordinal))
-                { store.Delete(device, f.Name); removed.Add(f.Name); }
+                { store.Delete(f.Key, ct); removed.Add(f.Name); }
             }
-            foreach (var e in Catalog.List(store, device).Where(e => e.Manifest == null && e.Problem != null && e.Problem.StartsWith("no manifest", StringComparison.Ordinal)))
+            foreach (var e in Catalog.List(store, device, ct).Where(e => e.Manifest == null && e.Problem != null && e.Problem.StartsWith("no manifest", StringComparison.Ordinal)))
             {
                 foreach (var suffix in new[] { SdCardBackupService.ImageSuffix, SdCardBackupService.MapSuffix })
                 {
                     var n = e.Base + suffix;
-                    if (store.List(device).Any(f => f.Name == n)) { store.Delete(device, n); removed.Add(n); }
+                    if (store.Delete(BackupDestination.Key(device, n), ct)) removed.Add(n);
                 }
             }
             return removed;
@@ -74,12 +74,12 @@ namespace EdgeOps.Backup
         /// Applies retention after a new backup was verified: removes the usable backups no rule keeps. Never the
         /// newest verified one (<paramref name="newestManifest"/>). Without any -Keep* option nothing is removed.
         /// </summary>
-        public static List<string> Apply(IBackupDestination store, string device, BackupRequest req, string newestManifest,
-            Func<string, string, bool> shouldProcess, Action<string> verbose)
+        public static List<string> Apply(IObjectStore store, string device, BackupRequest req, string newestManifest,
+            Func<string, string, bool> shouldProcess, Action<string> verbose, CancellationToken ct = default)
         {
             var removed = new List<string>();
             if (req.Keep <= 0 && req.KeepDaily <= 0 && req.KeepWeekly <= 0 && req.KeepMonthly <= 0) return removed;
-            var usable = Catalog.List(store, device).Where(e => e.Usable).ToList();
+            var usable = Catalog.List(store, device, ct).Where(e => e.Usable).ToList();
             var keepers = Keepers(usable, req.Keep, req.KeepDaily, req.KeepWeekly, req.KeepMonthly);
             var newest = Catalog.BaseOf(newestManifest);
             if (newest != null) keepers.Add(newest);
@@ -88,7 +88,7 @@ namespace EdgeOps.Backup
                 if (!shouldProcess(e.Base + SdCardBackupService.ImageSuffix, "Remove old backup (retention)")) continue;
                 // The manifest goes first: a half-removed backup never looks complete.
                 foreach (var suffix in new[] { SdCardBackupService.ManifestSuffix, SdCardBackupService.ImageSuffix, SdCardBackupService.MapSuffix })
-                    store.Delete(device, e.Base + suffix);
+                    store.Delete(BackupDestination.Key(device, e.Base + suffix), ct);
                 verbose?.Invoke($"retention removed {e.Base}{SdCardBackupService.ImageSuffix}");
                 removed.Add(e.Base + SdCardBackupService.ImageSuffix);
             }

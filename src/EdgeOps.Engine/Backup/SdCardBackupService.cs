@@ -8,6 +8,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Threading;
 using EdgeOps.Fleet;
+using EdgeOps.Storage;
 using EdgeOps.Transport;
 
 namespace EdgeOps.Backup
@@ -63,13 +64,13 @@ namespace EdgeOps.Backup
                     $"{name}: on this machine give -DevicePath, the card in the reader (for example /dev/sdb or /dev/mmcblk0): " +
                     "EdgeOps does not back up the controller's own system disk by default. To back up a device, pipe it from Get-EdgeDevice.");
             var sw = Stopwatch.StartNew();
-            using (var store = BackupDestination.Open(req.Destination, req.Storage, ct))
-            using (var gate = store.TryLock(name))
+            using (var store = BackupDestination.Open(req.Destination, req.Storage))
+            using (var gate = store.TryLock(BackupDestination.SafeName(name)))
             {
                 if (gate == null)
                     throw new EdgeOpsException("BackupInProgress", "ResourceBusy",
-                        $"{name}: another backup of this device is writing to '{store.Display}': wait for it to finish.");
-                foreach (var stale in Retention.CleanStale(store, name)) ctx.Verbose($"removed '{stale}' left by an interrupted run");
+                        $"{name}: another backup of this device is writing to '{store.Location}': wait for it to finish.");
+                foreach (var stale in Retention.CleanStale(store, name, ct)) ctx.Verbose($"removed '{stale}' left by an interrupted run");
 
                 var t = ctx.Transport;
                 var stamp = DateTimeOffset.UtcNow;
@@ -79,6 +80,7 @@ namespace EdgeOps.Backup
                 CardLayout layout; CardProbe probe; Dictionary<string, string> facts;
                 (string raw, string compressed) hashes; long stored; string compression;
                 var map = (BlockMap)null;
+                StagedObject image = null, mapFile = null, manifestFile = null;   // invisible until committed, removed if not
                 try
                 {
                     // sync, look at the card and drop its cached blocks in one round trip (after stopping services, the
@@ -115,7 +117,7 @@ namespace EdgeOps.Backup
                         compression = $"zstd -{req.CompressionLevel} ({(onDevice ? "on the device" : "on the controller")})";
                         ctx.Verbose($"streaming {RateMeter.Human(layout.MappedBytes)} of {RateMeter.Human(layout.ImageSize)}, compressed with {compression}");
                         phase.Restart();
-                        (hashes, stored) = Stream(ctx, t, store, names, probe, layout, map, onDevice, req);
+                        (hashes, stored) = Stream(ctx, t, image = store.Stage(BackupDestination.Key(name, names.Image), ct), probe, layout, map, onDevice, req);
                         ctx.Verbose($"streamed and stored {RateMeter.Human(stored)} in {phase.Elapsed.TotalSeconds:0.00} s");
                     }
                     finally
@@ -125,31 +127,33 @@ namespace EdgeOps.Backup
 
                     // Verify what is on the destination: the stored bytes must be the ones that decoded to the image.
                     var verifyTime = Stopwatch.StartNew();
-                    var onDisk = HashStored(store, name, names.TempImage, ct);
+                    var onDisk = HashStored(image, ct);
                     ctx.Verbose($"verified the stored image in {verifyTime.Elapsed.TotalSeconds:0.00} s");
                     if (onDisk != hashes.compressed)
                         throw new EdgeOpsException("BackupVerifyFailed", "WriteError",
-                            $"{name}: the image read back from '{store.Display}' differs from what was written (sha256 {onDisk} vs {hashes.compressed}); the previous backups are untouched. Check the destination's disk, then run the backup again.");
+                            $"{name}: the image read back from '{store.Location}' differs from what was written (sha256 {onDisk} vs {hashes.compressed}); the previous backups are untouched. Check the destination's disk, then run the backup again.");
 
                     var manifest = BuildManifest(ctx.Device, probe, layout, facts, names, hashes, stored, compression, stopped, stamp, sw.Elapsed.TotalSeconds);
-                    WriteText(store, name, names.TempMap, map.ToXml());
-                    WriteText(store, name, names.TempManifest, manifest.ToJson());
-                    store.Rename(name, names.TempMap, names.Map);
-                    store.Rename(name, names.TempImage, names.Image);
-                    store.Rename(name, names.TempManifest, names.Manifest);
+                    mapFile = WriteText(store, BackupDestination.Key(name, names.Map), map.ToXml(), ct);
+                    manifestFile = WriteText(store, BackupDestination.Key(name, names.Manifest), manifest.ToJson(), ct);
+                    mapFile.Commit();
+                    image.Commit();
+                    manifestFile.Commit();
                 }
                 catch (Exception e)
                 {
-                    foreach (var tmp in new[] { names.TempImage, names.TempMap, names.TempManifest })
-                        try { store.Delete(name, tmp); } catch (IOException) { } catch (UnauthorizedAccessException) { }
                     throw Describe(e, name, store);
                 }
+                finally
+                {
+                    foreach (var staged in new[] { image, mapFile, manifestFile }) staged?.Dispose();
+                }
 
-                var removed = Retention.Apply(store, name, req, names.Manifest, ctx.ShouldProcess, ctx.Verbose);
+                var removed = Retention.Apply(store, name, req, names.Manifest, ctx.ShouldProcess, ctx.Verbose, ct);
                 var seconds = sw.Elapsed.TotalSeconds;
                 return new SdCardBackup
                 {
-                    ComputerName = name, Path = store.PathOf(name, names.Image), SourcePath = probe.DevicePath,
+                    ComputerName = name, Path = store.PathOf(BackupDestination.Key(name, names.Image)), SourcePath = probe.DevicePath,
                     ImageBytes = layout.ImageSize, StoredBytes = stored, UsedBytes = layout.MappedBytes, MapSha256 = hashes.raw,
                     Seconds = Math.Round(seconds, 2), MBps = Math.Round(layout.ImageSize / 1048576.0 / Math.Max(seconds, 0.001), 1),
                     Verified = true, Removed = string.Join(", ", removed), Compression = compression,
@@ -164,21 +168,18 @@ namespace EdgeOps.Backup
             public string Image => Base + ImageSuffix;
             public string Map => Base + MapSuffix;
             public string Manifest => Base + ManifestSuffix;
-            public string TempImage => "." + Image + PartialSuffix;
-            public string TempMap => "." + Map + PartialSuffix;
-            public string TempManifest => "." + Manifest + PartialSuffix;
         }
 
-        static string UniqueBase(IBackupDestination store, string device, DateTimeOffset stamp)
+        static string UniqueBase(IObjectStore store, string device, DateTimeOffset stamp)
         {
-            var existing = new HashSet<string>(store.List(device).Select(f => f.Name), StringComparer.OrdinalIgnoreCase);
+            var existing = new HashSet<string>(BackupDestination.Files(store, device).Select(f => f.Name), StringComparer.OrdinalIgnoreCase);
             var b = BackupDestination.SafeName(device) + "-" + stamp.UtcDateTime.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture);
             var candidate = b;
             for (int i = 2; existing.Contains(candidate + ManifestSuffix) || existing.Contains(candidate + ImageSuffix); i++) candidate = b + "-" + i;
             return candidate;
         }
 
-        static ((string raw, string compressed), long stored) Stream(IDeviceContext ctx, IDeviceTransport t, IBackupDestination store, Names names,
+        static ((string raw, string compressed), long stored) Stream(IDeviceContext ctx, IDeviceTransport t, StagedObject file,
             CardProbe probe, CardLayout layout, BlockMap map, bool onDevice, BackupRequest req)
         {
             var name = ctx.Device.ComputerName;
@@ -194,7 +195,6 @@ namespace EdgeOps.Backup
             long total = layout.ImageSize;
             const string activity = "Backing up the SD card";
             using (var cts = CancellationTokenSource.CreateLinkedTokenSource(ctx.Cancellation))
-            using (var file = store.Create(name, names.TempImage))
             {
                 long last = -1;
                 var sink = new ImageSink(file, spans, map, done =>
@@ -243,7 +243,7 @@ namespace EdgeOps.Backup
                     sink.Abort();
                     throw new EdgeOpsException("BackupStreamIncomplete", "ReadError", $"{name}: the image stream from the device is incomplete ({e.Message.TrimEnd('.')}): the connection may have dropped. Check the device's network, then run the backup again.", e);
                 }
-                store.Flush(file);
+                file.Flush();
                 sink.Dispose();
                 ctx.ProgressDone(activity);
                 return (hashes, sink.StoredBytes);
@@ -280,16 +280,17 @@ namespace EdgeOps.Backup
             }
         }
 
-        static Exception Describe(Exception e, string name, IBackupDestination store)
+        static Exception Describe(Exception e, string name, IObjectStore store)
         {
             if (e is OperationCanceledException) return e;
             var inner = e is StreamFailure sf ? sf.InnerException : e;
+            if (inner is StorageException se && se.ErrorId == "StorageVerifyFailed") inner = new EdgeOpsException("BackupVerifyFailed", se.Category, se.Message, se);
             if (inner is IOException io && IsDiskFull(io))
                 return new EdgeOpsException("BackupDestinationFull", "WriteError",
-                    $"{name}: the destination '{store.Display}' is full. Nothing was kept of this run and the previous backups are untouched: free space or lower -Keep.", e) { Device = name };
+                    $"{name}: the destination '{store.Location}' is full. Nothing was kept of this run and the previous backups are untouched: free space or lower -Keep.", e) { Device = name };
             if (inner is IOException || inner is UnauthorizedAccessException)
                 return new EdgeOpsException("BackupWriteFailed", "WriteError",
-                    $"{name}: cannot write the backup to '{store.Display}' ({IoReason.Of(inner)}). The previous backups are untouched: give a -Destination you can write to.", e) { Device = name };
+                    $"{name}: cannot write the backup to '{store.Location}' ({IoReason.Of(inner)}). The previous backups are untouched: give a -Destination you can write to.", e) { Device = name };
             const string Untouched = " The previous backups are untouched.";
             if (inner is EdgeOpsException eo)
             {
@@ -334,9 +335,9 @@ namespace EdgeOps.Backup
                     $"{ctx.Device.ComputerName}: a service stopped for the backup could not be started again ({first.Message.TrimEnd('.')}). Start it by hand on the device (systemctl start).", first);
         }
 
-        static string HashStored(IBackupDestination store, string device, string name, CancellationToken ct)
+        static string HashStored(StagedObject staged, CancellationToken ct)
         {
-            using (var s = store.OpenRead(device, name))
+            using (var s = staged.OpenRead())
             using (var sha = SHA256.Create())
             {
                 var buf = new byte[1 << 20];
@@ -347,14 +348,16 @@ namespace EdgeOps.Backup
             }
         }
 
-        static void WriteText(IBackupDestination store, string device, string name, string text)
+        static StagedObject WriteText(IObjectStore store, string key, string text, CancellationToken ct)
         {
-            using (var s = store.Create(device, name))
+            var s = store.Stage(key, ct);
+            try
             {
                 var b = new UTF8Encoding(false).GetBytes(text);
                 s.Write(b, 0, b.Length);
-                store.Flush(s);
+                return s;
             }
+            catch { s.Dispose(); throw; }
         }
 
         static BackupManifest BuildManifest(EdgeDevice d, CardProbe probe, CardLayout layout, Dictionary<string, string> facts, Names names,

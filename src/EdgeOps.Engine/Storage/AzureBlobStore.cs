@@ -159,8 +159,12 @@ namespace EdgeOps.Storage
         public bool Delete(string key, CancellationToken ct) =>
             Call(() => _container.GetBlobClient(Full(key)).DeleteIfExists(DeleteSnapshotsOption.IncludeSnapshots, null, ct).Value, key);
 
-        /// <summary>Creates the container when it does not exist (tests, a first publish).</summary>
+        // Objects cannot be renamed: staged objects are spooled on the controller (Spool), locks held in this process.
+        readonly Spool _spool = new Spool();
+        public StagedObject Stage(string key, CancellationToken ct) => _spool.Stage(this, key, ct);
+        public IReadOnlyList<string> RemoveAbandoned(string prefix, CancellationToken ct) => new string[0];
+        public IDisposable TryLock(string prefix) => InProcessLock.TryTake(Location, prefix);
 
-        public void Dispose() { }
+        public void Dispose() => _spool.Dispose();
     }
 }

@@ -37,9 +37,19 @@ namespace EdgeOps.Storage
         }
     }
 
-    /// <summary>A local or network folder (NFS/SMB mount). Put writes a temporary file beside the target and renames it.</summary>
+    /// <summary>
+    /// A local or network folder (NFS/SMB mount). New objects are written to a temporary file beside the target
+    /// (".edgeops-tmp-RANDOM-name.partial", hidden from listings), forced to disk and renamed into place (rename(2) replaces
+    /// the target atomically). Staged objects (backups: every secret of a device is in a card image) are 0600; Put keeps
+    /// the user's usual mode (published wheels are for others to read).
+    /// </summary>
     public sealed class FolderStore : IObjectStore
     {
+        /// <summary>Names of the store's own files (temporary files, locks): never listed.</summary>
+        const string OwnPrefix = ".edgeops-", TempPrefix = ".edgeops-tmp-", TempSuffix = ".partial";
+        /// <summary>The lock file of a prefix's folder (the name earlier versions' backups used, so they are kept out too).</summary>
+        const string LockName = ".edgeops-backup.lock";
+
         readonly string _root;
 
         public FolderStore(string root)
@@ -54,7 +64,8 @@ namespace EdgeOps.Storage
         public bool CanWrite => true;
         public string Root => _root;
 
-        string PathOf(string key)
+        /// <summary>The local path of a key (checked: it cannot leave the folder).</summary>
+        public string FullPath(string key)
         {
             StorageKey.Check(key);
             // on Windows "C:/x" or "x:stream" would leave the folder (a drive, an alternate data stream): refused everywhere
@@ -62,6 +73,9 @@ namespace EdgeOps.Storage
                 throw new StorageException("StorageInvalidKey", "InvalidArgument", $"The object key '{key}' is not valid in a folder: it contains ':' (a drive or stream name on Windows).");
             return Path.Combine(_root, key.Replace('/', Path.DirectorySeparatorChar));
         }
+
+        string FolderOf(string prefix) => string.IsNullOrEmpty(prefix?.TrimEnd('/')) ? _root : FullPath(prefix.TrimEnd('/'));
+        string KeyOf(string file) => file.Substring(_root.Length).TrimStart(Path.DirectorySeparatorChar).Replace(Path.DirectorySeparatorChar, '/');
 
         public IReadOnlyList<StorageObject> List(string prefix, CancellationToken ct)
         {
@@ -72,8 +86,8 @@ namespace EdgeOps.Storage
             foreach (var file in Directory.EnumerateFiles(_root, "*", SearchOption.AllDirectories))
             {
                 ct.ThrowIfCancellationRequested();
-                var rel = file.Substring(_root.Length).TrimStart(Path.DirectorySeparatorChar).Replace(Path.DirectorySeparatorChar, '/');
-                if (!rel.StartsWith(prefix, StringComparison.Ordinal) || IsTemp(rel)) continue;
+                var rel = KeyOf(file);
+                if (!rel.StartsWith(prefix, StringComparison.Ordinal) || Path.GetFileName(file).StartsWith(OwnPrefix, StringComparison.Ordinal)) continue;
                 var info = new FileInfo(file);
                 result.Add(new StorageObject(rel, info.Length, new DateTimeOffset(info.LastWriteTimeUtc, TimeSpan.Zero)));
             }
@@ -81,22 +95,16 @@ namespace EdgeOps.Storage
             return result;
         }
 
-        static bool IsTemp(string rel)
-        {
-            var name = rel.Substring(rel.LastIndexOf('/') + 1);
-            return name.StartsWith(".edgeops-tmp-", StringComparison.Ordinal);
-        }
-
         public StorageObject Stat(string key, CancellationToken ct)
         {
-            var info = new FileInfo(PathOf(key));
+            var info = new FileInfo(FullPath(key));
             if (!info.Exists) return null;
             return new StorageObject(key, info.Length, new DateTimeOffset(info.LastWriteTimeUtc, TimeSpan.Zero));
         }
 
         public Stream OpenRead(string key, long offset, CancellationToken ct)
         {
-            var path = PathOf(key);
+            var path = FullPath(key);
             if (!File.Exists(path)) throw StorageException.NotFound(Location, key);
             var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, 1 << 16);
             if (offset > 0) fs.Seek(Math.Min(offset, fs.Length), SeekOrigin.Begin);
@@ -105,30 +113,76 @@ namespace EdgeOps.Storage
 
         public void Put(string key, Stream content, long length, IProgress<long> progress, CancellationToken ct)
         {
-            var path = PathOf(key);
+            using (var staged = Stage(key, TempName(key), privateFile: false))
+            {
+                StorageTransfer.Copy(content, staged, 0, progress, ct);
+                staged.Commit();
+            }
+        }
+
+        public StagedObject Stage(string key, CancellationToken ct) => Stage(key, TempName(key), privateFile: true);
+
+        /// <summary>A random name nobody can plant a link at in advance; it ends in the object's name (tests and people watching a folder see what grows).</summary>
+        static string TempName(string key)
+        {
+            var name = key.Substring(key.LastIndexOf('/') + 1);
+            if (name.Length > 150) name = name.Substring(name.Length - 150);   // file names stop at 255 bytes
+            return TempPrefix + PrivateFiles.RandomName() + "-" + name + TempSuffix;
+        }
+
+        /// <summary><see cref="Stage(string, CancellationToken)"/> at a given temporary name (tests plant links there).</summary>
+        internal StagedObject Stage(string key, string tempName, bool privateFile)
+        {
+            var path = FullPath(key);
             var dir = Path.GetDirectoryName(path);
             Directory.CreateDirectory(dir);
-            var tmp = Path.Combine(dir, ".edgeops-tmp-" + Guid.NewGuid().ToString("N"));
-            try
+            var tmp = Path.Combine(dir, tempName);
+            // unbuffered (1: also on .NET Framework, which refuses 0): a writer's batches go straight to the file. Private:
+            // 0600, created afresh, a link planted under the temporary name replaced, never followed; else created
+            // exclusively with the usual mode.
+            var file = privateFile ? PrivateFiles.CreateNew(tmp, replace: true, bufferSize: 1)
+                                   : new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.Read, 1);
+            return new Staged(key, file, tmp, path);
+        }
+
+        sealed class Staged : StagedObject
+        {
+            readonly string _target;
+            public Staged(string key, FileStream file, string tmp, string target) : base(key, file, tmp) { _target = target; }
+
+            // rename(2) replaces the target atomically: readers see the old file or the new one.
+            private protected override void Publish(string tempPath)
             {
-                using (var fs = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
-                {
-                    StorageTransfer.Copy(content, fs, 0, progress, ct);
-                    fs.Flush(true);
-                }
-                // rename(2) replaces the target atomically: readers see the old file or the new one.
-                if (File.Exists(path)) File.Replace(tmp, path, null);
-                else File.Move(tmp, path);
+                if (File.Exists(_target)) File.Replace(tempPath, _target, null);
+                else File.Move(tempPath, _target);
             }
-            finally
+        }
+
+        public IReadOnlyList<string> RemoveAbandoned(string prefix, CancellationToken ct)
+        {
+            var removed = new List<string>();
+            var dir = FolderOf(prefix);
+            if (!Directory.Exists(dir)) return removed;
+            foreach (var file in Directory.EnumerateFiles(dir, TempPrefix + "*", SearchOption.AllDirectories))
             {
-                if (File.Exists(tmp)) File.Delete(tmp);
+                ct.ThrowIfCancellationRequested();
+                File.Delete(file);
+                removed.Add(KeyOf(file));
             }
+            return removed;
+        }
+
+        public IDisposable TryLock(string prefix)
+        {
+            var dir = FolderOf(prefix);
+            Directory.CreateDirectory(dir);
+            try { return new FileStream(Path.Combine(dir, LockName), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1); }
+            catch (IOException) { return null; }
         }
 
         public bool Delete(string key, CancellationToken ct)
         {
-            var path = PathOf(key);
+            var path = FullPath(key);
             if (!File.Exists(path)) return false;
             File.Delete(path);
             return true;

@@ -178,6 +178,9 @@ namespace EdgeOps.Storage
 
         public void Put(string key, Stream content, long length, IProgress<long> progress, CancellationToken ct) => throw StorageException.ReadOnly(Location);
         public bool Delete(string key, CancellationToken ct) => throw StorageException.ReadOnly(Location);
+        public StagedObject Stage(string key, CancellationToken ct) => throw StorageException.ReadOnly(Location);
+        public IReadOnlyList<string> RemoveAbandoned(string prefix, CancellationToken ct) => throw StorageException.ReadOnly(Location);
+        public IDisposable TryLock(string prefix) => throw StorageException.ReadOnly(Location);
 
         public void Dispose() => _http.Dispose();
 

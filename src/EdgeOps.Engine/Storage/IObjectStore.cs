@@ -39,7 +39,7 @@ namespace EdgeOps.Storage
         /// <summary>Where the store is, for messages: never contains a secret (SAS tokens, keys are removed).</summary>
         string Location { get; }
 
-        /// <summary>False for read-only stores (HTTP): Put and Delete throw a StorageException.</summary>
+        /// <summary>False for read-only stores (HTTP): Put, Delete, Stage, RemoveAbandoned and TryLock throw a StorageException.</summary>
         bool CanWrite { get; }
 
         /// <summary>Objects whose key starts with <paramref name="prefix"/> ("" for all), recursively, ordered by key.</summary>
@@ -64,6 +64,31 @@ namespace EdgeOps.Storage
 
         /// <summary>Deletes an object; false when it did not exist.</summary>
         bool Delete(string key, CancellationToken cancellationToken);
+
+        /// <summary>
+        /// Starts a new object under <paramref name="key"/>, written as a stream (<see cref="StagedObject"/>): invisible
+        /// until its Commit, readable back before that, removed when disposed uncommitted. Folder: a file created
+        /// beside the target under a random hidden name (0600, exclusively: a link planted there is replaced, never
+        /// followed), renamed into place; S3 and Azure Blob: a file in a private spool folder on the controller,
+        /// uploaded by Put and read back on Commit (see <see cref="Spool"/>).
+        /// </summary>
+        StagedObject Stage(string key, CancellationToken cancellationToken);
+
+        /// <summary>
+        /// Removes what Stage calls under <paramref name="prefix"/> left behind when their process died before Commit
+        /// or Dispose (a folder's temporary files; nothing in S3 and Azure Blob, whose spool is on the controller and
+        /// goes with the store). Returns the keys removed. Call it only while holding <see cref="TryLock"/> on the
+        /// prefix: a run in progress would lose its object.
+        /// </summary>
+        IReadOnlyList<string> RemoveAbandoned(string prefix, CancellationToken cancellationToken);
+
+        /// <summary>
+        /// An exclusive lock on <paramref name="prefix"/> for one run; null when another run holds it. Folder: a lock
+        /// file in the prefix's folder (other processes, and machines sharing the folder where the share honours
+        /// locks, are kept out); S3 and Azure Blob: held in this process only, so it guards against runs from the same
+        /// controller, not from another.
+        /// </summary>
+        IDisposable TryLock(string prefix);
     }
 
     /// <summary>How to reach a store: credentials and endpoints that the location string does not carry.</summary>
@@ -102,7 +127,7 @@ namespace EdgeOps.Storage
     }
 
     /// <summary>A storage failure with a stable ErrorId (StorageObjectNotFound, StorageAccessDenied, StorageReadOnly,
-    /// StorageUnavailable, StorageInvalidLocation, StorageInvalidKey, StorageTransferFailed).</summary>
+    /// StorageUnavailable, StorageInvalidLocation, StorageInvalidKey, StorageTransferFailed, StorageVerifyFailed).</summary>
     public sealed class StorageException : EdgeOpsException
     {
         public StorageException(string errorId, string category, string message, Exception inner = null, bool transient = false)

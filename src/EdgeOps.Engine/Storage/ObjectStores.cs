@@ -44,6 +44,13 @@ namespace EdgeOps.Storage
             }
         }
 
+        /// <summary>
+        /// Where an object is, for results and messages: a folder's object is its full local path, another store's
+        /// its location and key (no secret: <see cref="IObjectStore.Location"/> has none).
+        /// </summary>
+        public static string PathOf(this IObjectStore store, string key) =>
+            store is FolderStore folder ? folder.FullPath(key) : store.Location.TrimEnd('/') + "/" + key;
+
         /// <summary>The kind <see cref="Open"/> would choose: Folder, Http, S3 or AzureBlob.</summary>
         public static string KindOf(string location, StorageOptions options = null)
         {

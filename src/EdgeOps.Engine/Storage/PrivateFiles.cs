@@ -33,9 +33,7 @@ namespace EdgeOps.Storage
             Directory.CreateDirectory(parent);
             for (int attempt = 0; ; attempt++)
             {
-                var bytes = new byte[9];
-                using (var rng = RandomNumberGenerator.Create()) rng.GetBytes(bytes);
-                var path = Path.Combine(parent, prefix + Convert.ToBase64String(bytes).Replace('+', '-').Replace('/', '_'));
+                var path = Path.Combine(parent, prefix + RandomName());
                 if (!IsUnix)
                 {
                     if (Directory.Exists(path) || File.Exists(path)) continue;
@@ -50,6 +48,14 @@ namespace EdgeOps.Storage
                 int err = Marshal.GetLastWin32Error();
                 if (err != EEXIST || attempt > 20) Fail("mkdir", path, err);
             }
+        }
+
+        /// <summary>Twelve random characters (72 bits, base64url): a name nobody can guess in advance.</summary>
+        public static string RandomName()
+        {
+            var bytes = new byte[9];
+            using (var rng = RandomNumberGenerator.Create()) rng.GetBytes(bytes);
+            return Convert.ToBase64String(bytes).Replace('+', '-').Replace('/', '_');
         }
 
         /// <summary>

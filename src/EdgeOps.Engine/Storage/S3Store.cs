@@ -212,7 +212,13 @@ namespace EdgeOps.Storage
             catch (StorageException e) when (e.InnerException is AmazonS3Exception s3 && (s3.ErrorCode == "BucketAlreadyOwnedByYou" || s3.ErrorCode == "BucketAlreadyExists")) { }
         }
 
-        public void Dispose() => _client.Dispose();
+        // Objects cannot be renamed: staged objects are spooled on the controller (Spool), locks held in this process.
+        readonly Spool _spool = new Spool();
+        public StagedObject Stage(string key, CancellationToken ct) => _spool.Stage(this, key, ct);
+        public IReadOnlyList<string> RemoveAbandoned(string prefix, CancellationToken ct) => new string[0];
+        public IDisposable TryLock(string prefix) => InProcessLock.TryTake(Location, prefix);
+
+        public void Dispose() { _spool.Dispose(); _client.Dispose(); }
     }
 
 

@@ -4,7 +4,7 @@ using System.IO;
 namespace EdgeOps.Storage
 {
     /// <summary>Base of the forward-only sinks (hashing, compressing, fail-safe writers): only Write is theirs.</summary>
-    abstract class WriteOnlyStream : Stream
+    public abstract class WriteOnlyStream : Stream
     {
         public override bool CanRead => false;
         public override bool CanSeek => false;

@@ -56,6 +56,38 @@ namespace EdgeOps.Tests.Backup
         }
 
         [CardFact]
+        public void A_device_whose_folder_another_run_holds_is_refused_until_the_lock_goes()
+        {
+            var card = Card();
+            var dest = Path.Combine(_root, "dest");
+            const string name = "pi 'locked'; $(reboot)";
+            using (var store = EdgeOps.Backup.BackupDestination.Open(dest))
+            using (store.TryLock(EdgeOps.Backup.BackupDestination.SafeName(name)))
+            {
+                var r = _ps.Run("Backup-SdCard -ComputerName $args[0] -Transport Local -DevicePath $args[1] -Destination $args[2]", name, card.Loop!, dest);
+                Assert.Empty(r.Output);
+                var e = Assert.Single(r.Errors);
+                Assert.StartsWith("BackupInProgress", e.FullyQualifiedErrorId);
+                Assert.Contains($"{name}: another backup of this device is writing to '{dest}': wait for it to finish", e.ToString());
+                Assert.Empty(store.List("", CancellationToken.None));
+            }
+            var after = _ps.Run("Backup-SdCard -ComputerName $args[0] -Transport Local -DevicePath $args[1] -Destination $args[2]", name, card.Loop!, dest);
+            Assert.True(after.Errors.Count == 0, string.Join("\n", after.Errors));
+            Assert.Equal("True", Assert.Single(after.Output).Properties["Verified"].Value.ToString());
+        }
+
+        [Fact]
+        public void An_image_whose_file_name_no_store_key_can_be_is_named_with_what_to_do()
+        {
+            var image = Path.Combine(_root, "pi:one-20260101T000000Z.img.zst");
+            File.WriteAllText(image, "x");
+            var e = OneError("Test-SdCardBackup -Path $args[0]", image);
+            Assert.Contains($"Image '{image}' cannot be read as a stored backup: its file name has a ':'", e);
+            Assert.Contains("Rename the file", e);
+            Assert.Equal("x", File.ReadAllText(image));
+        }
+
+        [CardFact]
         public void The_controller_needs_DevicePath_and_control_characters_in_it_are_named()
         {
             var dest = Path.Combine(_root, "dest");

@@ -100,17 +100,16 @@ public class PrivateSpoolTests : IDisposable
     [CardFact]
     public void The_spool_of_a_run_is_a_fresh_0700_folder_with_0600_files()
     {
-        // the destination itself, as the backup service uses it: spool files while the run is in progress
+        // the store as the backup service uses it: a staged object's spool file while the run is in progress
         using var store = EdgeOps.Storage.ObjectStores.Open(_servers.NewS3Location("cards"), _servers.S3Options);
-        var destType = typeof(EdgeOps.Backup.SdCardBackupService).Assembly.GetType("EdgeOps.Backup.ObjectStoreDestination")!;
-        using var dest = (IDisposable)Activator.CreateInstance(destType, store, CancellationToken.None)!;
-        var spool = (string)destType.GetField("_spool", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!.GetValue(dest)!;
+        using var staged = store.Stage("dev/x.img.zst", CancellationToken.None);
+        staged.WriteByte(1);
+        var spool = Path.GetDirectoryName(staged.TempPath)!;
         Assert.NotEqual(Path.Combine(Path.GetTempPath(), "edgeops-backup-spool"), spool);
         Assert.Equal("700 root", Mode(spool));
-        using (var s = (Stream)destType.GetMethod("Create")!.Invoke(dest, new object[] { "dev", ".x.img.zst.partial" })!) s.WriteByte(1);
         var file = Assert.Single(Directory.GetFiles(spool));
         Assert.Equal("600 root", Mode(file));
-        dest.Dispose();
+        store.Dispose();
         Assert.False(Directory.Exists(spool), "the spool folder goes with the run");
     }
 

@@ -8,7 +8,7 @@ namespace EdgeOps.Tests.Storage
 {
     /// <summary>The store contract, against each real store: a folder, the HTTP server, s3rver, Azurite.</summary>
     [Collection("storage")]
-    public sealed class ObjectStoreTests : IDisposable
+    public sealed partial class ObjectStoreTests : IDisposable
     {
         readonly StorageServers _servers;
         readonly string _temp = Directory.CreateTempSubdirectory("edgeops-store-").FullName;

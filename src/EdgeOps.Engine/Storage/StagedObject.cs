@@ -1,0 +1,67 @@
+using System;
+using System.IO;
+
+namespace EdgeOps.Storage
+{
+    /// <summary>
+    /// A new object being written (<see cref="IObjectStore.Stage"/>): a forward-only stream, unbuffered (each Write goes
+    /// straight to a temporary file on the controller or beside the target), that no reader of the store sees until
+    /// <see cref="Commit"/>, which makes it visible at once and whole, replacing any object of that key. What was written
+    /// can be read back before that (<see cref="OpenRead"/>). Disposed without Commit, it is removed.
+    /// </summary>
+    public abstract class StagedObject : WriteOnlyStream
+    {
+        readonly FileStream _file;
+
+        private protected StagedObject(string key, FileStream file, string tempPath)
+        {
+            Key = key; _file = file; TempPath = tempPath;
+        }
+
+        /// <summary>The key the object gets on Commit.</summary>
+        public string Key { get; }
+
+        /// <summary>True once Commit has made the object visible.</summary>
+        public bool Committed { get; private set; }
+
+        /// <summary>The local file the bytes are written to until Commit.</summary>
+        internal string TempPath { get; }
+
+        public override void Write(byte[] buffer, int offset, int count) => _file.Write(buffer, offset, count);
+        public override void Flush() => _file.Flush();
+
+        /// <summary>The bytes written so far, read back from where they are staged (a new stream each call; the caller disposes it).</summary>
+        public Stream OpenRead()
+        {
+            _file.Flush();
+            return new FileStream(TempPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1 << 20, FileOptions.SequentialScan);
+        }
+
+        /// <summary>
+        /// Forces the bytes to stable storage, then makes the object visible under <see cref="Key"/> in one step
+        /// (readers see the previous object or this one, never a part). Writing after Commit is an error.
+        /// </summary>
+        public void Commit()
+        {
+            if (Committed) throw new InvalidOperationException($"'{Key}' is already committed.");
+            _file.Flush(true);
+            _file.Dispose();
+            Publish(TempPath);
+            Committed = true;
+        }
+
+        /// <summary>Makes the complete, closed temporary file the object (and removes the temporary file).</summary>
+        private protected abstract void Publish(string tempPath);
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                _file.Dispose();
+                if (!Committed)
+                    try { File.Delete(TempPath); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            }
+            base.Dispose(disposing);
+        }
+    }
+}

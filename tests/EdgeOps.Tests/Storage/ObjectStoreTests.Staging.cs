@@ -1,0 +1,222 @@
+using System.Security.Cryptography;
+using EdgeOps.Storage;
+using Xunit;
+
+namespace EdgeOps.Tests.Storage
+{
+    /// <summary>
+    /// The staging contract (IObjectStore.Stage, RemoveAbandoned, TryLock) that backups write through, against every
+    /// writable store kind: a folder, s3rver, Azurite.
+    /// </summary>
+    public sealed partial class ObjectStoreTests
+    {
+        static byte[] ReadStaged(StagedObject s)
+        {
+            using var ms = new MemoryStream();
+            using (var r = s.OpenRead()) r.CopyTo(ms);
+            return ms.ToArray();
+        }
+
+        /// <summary>Every file under the folder store's root, hidden ones included.</summary>
+        string[] FilesOnDisk() => Directory.GetFiles(Path.Combine(_temp, "folder root"), "*",
+            new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 });
+
+        [Theory]
+        [InlineData("Folder")]
+        [InlineData("S3")]
+        [InlineData("AzureSas")]
+        public void A_staged_object_is_invisible_until_commit_readable_before_it_and_gone_when_disposed_uncommitted(string how)
+        {
+            using var store = OpenWritable(how);
+            var data = Bytes(300_000, 11);
+            string temp;
+            using (var staged = store.Stage(HostileKey, _ct))
+            {
+                temp = staged.TempPath;
+                Assert.Equal(HostileKey, staged.Key);
+                staged.Write(data, 0, 100_000);
+                Assert.Null(store.Stat(HostileKey, _ct));
+                Assert.Empty(store.List("", _ct));
+                Assert.Equal(data.Take(100_000).ToArray(), ReadStaged(staged));
+                staged.Write(data, 100_000, data.Length - 100_000);
+                Assert.Equal(data, ReadStaged(staged));
+                Assert.Empty(store.List("", _ct));
+            }
+            Assert.False(File.Exists(temp), "an uncommitted object's temporary file goes with Dispose");
+            Assert.Null(store.Stat(HostileKey, _ct));
+            Assert.Empty(store.List("", _ct));
+            if (how == "Folder") Assert.Empty(FilesOnDisk());
+
+            using (var staged = store.Stage(HostileKey, _ct))
+            {
+                temp = staged.TempPath;
+                staged.Write(data, 0, data.Length);
+                staged.Commit();
+                Assert.True(staged.Committed);
+                Assert.Throws<InvalidOperationException>(() => staged.Commit());
+            }
+            Assert.False(File.Exists(temp));
+            var listed = Assert.Single(store.List("", _ct));
+            Assert.Equal(HostileKey, listed.Key);
+            Assert.Equal(data.Length, listed.Size);
+            Assert.Equal(data, ReadAll(store, HostileKey));   // Dispose after Commit keeps the object
+            Assert.False(File.Exists(Path.Combine(_temp, "pwned")) || File.Exists("pwned"));
+            if (how == "Folder") Assert.Single(FilesOnDisk());
+        }
+
+        [Theory]
+        [InlineData("Folder")]
+        [InlineData("S3")]
+        [InlineData("AzureSas")]
+        public async Task Commit_is_atomic_a_reader_sees_the_old_object_or_the_new_one_never_a_part(string how)
+        {
+            using var store = OpenWritable(how);
+            const string key = "dev/image.img.zst";
+            var old = Bytes(3 << 20, 1);
+            var next = Bytes(4 << 20, 2);
+            using (var ms = new MemoryStream(old)) store.Put(key, ms, old.Length, null, _ct);
+            var oldHash = Convert.ToHexString(SHA256.HashData(old));
+            var newHash = Convert.ToHexString(SHA256.HashData(next));
+
+            using var staged = store.Stage(key, _ct);
+            staged.Write(next, 0, next.Length / 2);
+            Assert.Equal(oldHash, Convert.ToHexString(SHA256.HashData(ReadAll(store, key))));
+            staged.Write(next, next.Length / 2, next.Length - next.Length / 2);
+            Assert.Equal(oldHash, Convert.ToHexString(SHA256.HashData(ReadAll(store, key))));
+
+            // a reader reading the object over and over while it is committed; a read that fails saw nothing and is
+            // only counted (s3rver replaces an object's body and its ETag in two steps: the SDK's MD5 check then refuses
+            // the read, "Expected hash not equal to calculated hash", rather than hand over a mix)
+            var seen = new System.Collections.Concurrent.ConcurrentQueue<string>();
+            int broken = 0;
+            using var stop = new CancellationTokenSource();
+            var reader = Task.Run(() =>
+            {
+                while (!stop.IsCancellationRequested)
+                {
+                    try { seen.Enqueue(Convert.ToHexString(SHA256.HashData(ReadAll(store, key)))); }
+                    catch (Exception e) when (e is StorageException || e is IOException || e is Amazon.Runtime.AmazonClientException) { Interlocked.Increment(ref broken); }
+                }
+            });
+            async Task WaitForReads(int count)
+            {
+                var deadline = DateTime.UtcNow.AddSeconds(60);
+                while (seen.Count < count && !reader.IsCompleted && DateTime.UtcNow < deadline) await Task.Delay(10);
+                if (reader.IsCompleted) await reader;   // the reader's own failure, if any
+                Assert.True(seen.Count >= count, $"the reader read {seen.Count} times in 60 s ({broken} broken off)");
+            }
+            await WaitForReads(2);
+            staged.Commit();
+            await WaitForReads(seen.Count + 2);
+            stop.Cancel();
+            await reader.WaitAsync(TimeSpan.FromSeconds(60));
+
+            var reads = seen.ToArray();
+            Assert.All(reads, h => Assert.True(h == oldHash || h == newHash, $"a reader saw {h}: neither the old object nor the new one"));
+            Assert.Equal(oldHash, reads[0]);
+            Assert.Equal(newHash, reads[^1]);
+            Assert.Equal(newHash, Convert.ToHexString(SHA256.HashData(ReadAll(store, key))));
+            Assert.Single(store.List("", _ct));
+        }
+
+        [Fact]
+        [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+        public void A_folder_stages_0600_files_and_a_link_planted_at_the_temporary_name_is_replaced_not_followed()
+        {
+            using var store = (FolderStore)OpenWritable("Folder");
+            var dir = Path.Combine(store.Root, "dev");
+            Directory.CreateDirectory(dir);
+            var victim = Path.Combine(_temp, "victim");
+            File.WriteAllText(victim, "keep me\n");
+            var planted = ".edgeops-tmp-planted-x.img.zst.partial";
+            File.CreateSymbolicLink(Path.Combine(dir, planted), victim);
+
+            using (var staged = store.Stage("dev/x.img.zst", planted, privateFile: true))
+            {
+                Assert.Equal(Path.Combine(dir, planted), staged.TempPath);
+                Assert.Equal(0, (int)(File.GetAttributes(staged.TempPath) & FileAttributes.ReparsePoint));
+                Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(staged.TempPath));
+                staged.Write(new byte[] { 1, 2, 3 }, 0, 3);
+                staged.Commit();
+            }
+            Assert.Equal("keep me\n", File.ReadAllText(victim));
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(dir, "x.img.zst")));
+            Assert.Equal(new byte[] { 1, 2, 3 }, ReadAll(store, "dev/x.img.zst"));
+
+            // the public Stage is private too (backups); Put keeps the usual mode (published wheels are for others to read)
+            using (var staged = store.Stage("dev/y.json", _ct)) { staged.WriteByte(7); staged.Commit(); }
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(dir, "y.json")));
+            StorageTransfer.WriteText(store, "wheels/w.whl", "wheel", _ct);
+            var usual = Path.Combine(_temp, "usual");
+            using (File.Create(usual)) { }
+            Assert.Equal(File.GetUnixFileMode(usual), File.GetUnixFileMode(Path.Combine(store.Root, "wheels", "w.whl")));
+            Assert.NotEqual(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(usual));
+        }
+
+        [Theory]
+        [InlineData("Folder")]
+        [InlineData("S3")]
+        [InlineData("AzureSas")]
+        public void A_lock_is_exclusive_per_prefix_and_released_on_dispose(string how)
+        {
+            var location = how switch
+            {
+                "Folder" => Path.Combine(_temp, "folder root"),
+                "S3" => _servers.NewS3Location("pre fix"),
+                _ => _servers.NewAzureSasLocation("pre fix"),
+            };
+            IObjectStore Open() => ObjectStores.Open(location, how == "S3" ? _servers.S3Options : null);
+            using var store = Open();
+            const string prefix = "pi 'one'; $(reboot)";
+            var held = store.TryLock(prefix);
+            Assert.NotNull(held);
+            Assert.Null(store.TryLock(prefix));
+            Assert.Null(store.TryLock(prefix + "/"));
+            using (var again = Open())
+                Assert.Null(again.TryLock(prefix));          // another store object on the same location
+            using (var other = store.TryLock("pi two")) Assert.NotNull(other);
+            Assert.Empty(store.List("", _ct));               // a lock is no object
+            held!.Dispose();
+            using (var next = store.TryLock(prefix)) Assert.NotNull(next);
+        }
+
+        [Theory]
+        [InlineData("Folder")]
+        [InlineData("S3")]
+        [InlineData("AzureSas")]
+        public void What_a_dead_run_left_staged_is_removed_under_the_lock_and_only_under_the_prefix(string how)
+        {
+            using var store = OpenWritable(how);
+            var mine = store.Stage("dev/a.img.zst", _ct);       // a run killed before Commit or Dispose
+            mine.WriteByte(1);
+            using var others = store.Stage("other/b.img.zst", _ct);
+            others.WriteByte(2);
+            var removed = store.RemoveAbandoned("dev", _ct);
+            if (how == "Folder")
+            {
+                var key = Assert.Single(removed);
+                Assert.StartsWith("dev/.edgeops-tmp-", key);
+                Assert.EndsWith("-a.img.zst.partial", key);
+                Assert.False(File.Exists(mine.TempPath));
+                Assert.True(File.Exists(others.TempPath));
+            }
+            else Assert.Empty(removed);                       // the spool is on the controller and goes with the store
+            mine.Dispose();
+            Assert.Empty(store.List("", _ct));
+        }
+
+        [Fact]
+        public void An_http_store_refuses_to_stage_or_lock_with_a_clear_error()
+        {
+            var (_, url) = _servers.NewHttpFolder();
+            using var store = ObjectStores.Open(url);
+            foreach (var call in new Action[] { () => store.Stage("x.bin", _ct), () => store.TryLock("dev"), () => store.RemoveAbandoned("dev", _ct) })
+            {
+                var e = Assert.Throws<StorageException>(call);
+                Assert.Equal("StorageReadOnly", e.ErrorId);
+                Assert.Contains("read-only", e.Message);
+                Assert.Contains("Publish to a folder, s3:// or Azure Blob location instead", e.Message);
+            }
+        }
+    }
+}
