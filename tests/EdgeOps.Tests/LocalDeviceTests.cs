@@ -75,7 +75,10 @@ namespace EdgeOps.Tests
             var sw = Stopwatch.StartNew();
             ps.Stop();
             Assert.True(sw.Elapsed < TimeSpan.FromSeconds(10), "Stop took " + sw.Elapsed);
-            Thread.Sleep(800);
+            // the group gets TERM, then KILL 0.3 s later, from the device's worker after Stop returns: give the kernel a
+            // few seconds on a loaded machine (left alone they would live 300 s)
+            var gone = Stopwatch.StartNew();
+            while (Pgrep("sleep 30[01]") > 0 && gone.Elapsed < TimeSpan.FromSeconds(5)) Thread.Sleep(100);
             Assert.Equal(0, Pgrep("sleep 30[01]"));
         }
 
