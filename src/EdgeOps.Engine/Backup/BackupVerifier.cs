@@ -3,7 +3,6 @@ using System.Collections.Generic;
 using System.Diagnostics;
 using System.IO;
 using System.Linq;
-using System.Security.Cryptography;
 using System.Threading;
 
 namespace EdgeOps.Backup
@@ -244,14 +243,7 @@ namespace EdgeOps.Backup
 
         static string HashFile(ImageFiles files, CancellationToken ct)
         {
-            using (var s = files.OpenImage())
-            using (var sha = SHA256.Create())
-            {
-                var buf = new byte[1 << 20]; int n;
-                while ((n = s.Read(buf, 0, buf.Length)) > 0) { ct.ThrowIfCancellationRequested(); sha.TransformBlock(buf, 0, n, null, 0); }
-                sha.TransformFinalBlock(buf, 0, 0);
-                return Hex.Lower(sha.Hash);
-            }
+            using (var s = files.OpenImage()) return EdgeOps.Storage.StorageTransfer.Sha256(s, ct);
         }
 
         static string FindE2fsck()

@@ -79,7 +79,7 @@ namespace EdgeOps.Backup
                 for (int i = 0; i < parts.Count; i++) found[i] = FileSystemProbe.Read(disk, parts[i].Start, parts[i].Size, parts[i].Number);
                 return found;
             }
-            var work = parts.Select((p, i) => EdgeOps.Transport.OwnThread.Blocking(() => found[i] = FileSystemProbe.Read(disk, p.Start, p.Size, p.Number))).ToArray();
+            var work = parts.Select((p, i) => EdgeOps.Transport.OwnThread.Run(() => found[i] = FileSystemProbe.Read(disk, p.Start, p.Size, p.Number), "EdgeOps card header")).ToArray();
             try { System.Threading.Tasks.Task.WaitAll(work); }
             catch (AggregateException e) { System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw(); }
             return found;

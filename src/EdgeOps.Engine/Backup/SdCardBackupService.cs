@@ -4,7 +4,6 @@ using System.Diagnostics;
 using System.Globalization;
 using System.IO;
 using System.Linq;
-using System.Security.Cryptography;
 using System.Text;
 using System.Threading;
 using EdgeOps.Fleet;
@@ -337,15 +336,7 @@ namespace EdgeOps.Backup
 
         static string HashStored(StagedObject staged, CancellationToken ct)
         {
-            using (var s = staged.OpenRead())
-            using (var sha = SHA256.Create())
-            {
-                var buf = new byte[1 << 20];
-                int n;
-                while ((n = s.Read(buf, 0, buf.Length)) > 0) { ct.ThrowIfCancellationRequested(); sha.TransformBlock(buf, 0, n, null, 0); }
-                sha.TransformFinalBlock(buf, 0, 0);
-                return Hex.Lower(sha.Hash);
-            }
+            using (var s = staged.OpenRead()) return StorageTransfer.Sha256(s, ct);
         }
 
         static StagedObject WriteText(IObjectStore store, string key, string text, CancellationToken ct)

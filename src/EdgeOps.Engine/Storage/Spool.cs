@@ -62,9 +62,7 @@ namespace EdgeOps.Storage
                     local = Hex.Lower(sha.Hash);
                 }
                 string remote;
-                using (var s = _store.OpenRead(Key, 0, _ct))
-                using (var sha = SHA256.Create())
-                    remote = Hex.Lower(sha.ComputeHash(s));
+                using (var s = _store.OpenRead(Key, 0, _ct)) remote = StorageTransfer.Sha256(s, _ct);
                 if (remote != local)
                     throw new StorageException("StorageVerifyFailed", "WriteError",
                         $"'{_store.PathOf(Key)}' read back differs from what was uploaded (sha256 {remote} vs {local}): check the store, then write it again.");

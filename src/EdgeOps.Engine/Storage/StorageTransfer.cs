@@ -131,9 +131,20 @@ namespace EdgeOps.Storage
         /// <summary>Lowercase hex SHA-256 of a file.</summary>
         public static string Sha256File(string path)
         {
-            using (var sha = SHA256.Create())
             using (var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20))
-                return Hex.Lower(sha.ComputeHash(fs));
+                return Sha256(fs, CancellationToken.None);
+        }
+
+        /// <summary>Lowercase hex SHA-256 of what is left of a stream, read 1 MiB at a time (cancellable between reads).</summary>
+        public static string Sha256(Stream s, CancellationToken ct)
+        {
+            using (var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256))
+            {
+                var buf = new byte[1 << 20];
+                int n;
+                while ((n = s.Read(buf, 0, buf.Length)) > 0) { ct.ThrowIfCancellationRequested(); sha.AppendData(buf, 0, n); }
+                return Hex.Lower(sha.GetHashAndReset());
+            }
         }
 
         internal static bool IsTransient(Exception e)

@@ -32,13 +32,15 @@ namespace EdgeOps.Transport
             var sw = Stopwatch.StartNew();
             using (var p = Process.Start(psi))
             {
-                var err = Task.Run(() => p.StandardError.ReadToEnd());
-                var outTask = Task.Run(() =>
+                // blocking reads and writes on threads of their own, as SshTransport's (see OwnThread)
+                string stderrText = null;
+                var err = OwnThread.Run(() => stderrText = p.StandardError.ReadToEnd(), "EdgeOps stderr");
+                var outTask = OwnThread.Run(() =>
                 {
                     if (stdout != null) p.StandardOutput.BaseStream.CopyTo(stdout, 256 * 1024);
                     else p.StandardOutput.BaseStream.CopyTo(Stream.Null);
-                });
-                var inTask = Task.Run(() =>
+                }, "EdgeOps stdout");
+                var inTask = OwnThread.Run(() =>
                 {
                     try
                     {
@@ -49,7 +51,7 @@ namespace EdgeOps.Transport
                     }
                     catch (IOException) { /* the command stopped reading */ }
                     finally { try { p.StandardInput.Close(); } catch (IOException) { } }
-                });
+                }, "EdgeOps stdin");
                 var timeout = options.Timeout ?? _options.CommandTimeout;
                 using (var linked = CancellationTokenSource.CreateLinkedTokenSource(ct))
                 {
@@ -68,7 +70,7 @@ namespace EdgeOps.Transport
                 p.WaitForExit();
                 Task.WaitAll(outTask, err);
                 inTask.Wait(1000);
-                var stderr = err.Result;
+                var stderr = stderrText;
                 Privilege.TakePid(ref stderr);
                 Privilege.ThrowOnSudoFailure(Device, options, p.ExitCode, stderr);
                 return new CommandResult { ExitCode = p.ExitCode, Stderr = stderr, Elapsed = sw.Elapsed };

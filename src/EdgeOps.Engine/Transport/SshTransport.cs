@@ -347,8 +347,8 @@ namespace EdgeOps.Transport
                 // A bulk stream (a backup: minutes of data, decoded and hashed by the sink as it passes) gets a named thread of
                 // its own instead of a pool thread for minutes; its CPU shows by name in `top -H` and the benchmark.
                 Action pump = () => StreamPump.Copy(output, stdout ?? Stream.Null, null, CancellationToken.None, options.BulkOutput ? 1 << 20 : 256 * 1024, options.BulkOutput ? 20 : 0);
-                var outTask = options.BulkOutput ? OwnThread.Run(pump, "EdgeOps stream") : OwnThread.Blocking(pump);
-                var errTask = OwnThread.Blocking(() => errBuffer.CopyFrom(errors));
+                var outTask = OwnThread.Run(pump, options.BulkOutput ? "EdgeOps stream" : "EdgeOps stdout");
+                var errTask = OwnThread.Run(() => errBuffer.CopyFrom(errors), "EdgeOps stderr");
                 Task inTask = Task.CompletedTask;
                 if (prefix != null || stdin != null)
                 {
@@ -358,7 +358,7 @@ namespace EdgeOps.Transport
                     catch (InvalidOperationException) when (ar.IsCompleted) { }
                     if (input != null)
                     {
-                        inTask = OwnThread.Blocking(() =>
+                        inTask = OwnThread.Run(() =>
                         {
                             using (input)
                             {
@@ -369,7 +369,7 @@ namespace EdgeOps.Transport
                                 }
                                 catch (Exception) when (ar.IsCompleted || ct.IsCancellationRequested) { }
                             }
-                        });
+                        }, "EdgeOps stdin");
                     }
                 }
                 var timeout = options.Timeout ?? _options.CommandTimeout;

@@ -34,19 +34,15 @@ namespace EdgeOps.Transport
         }
     }
 
-    /// <summary>Work on a dedicated, named background thread, as a task (exceptions come back through it).</summary>
+    /// <summary>
+    /// Work on a dedicated, named background thread, as a task (exceptions come back through it). For blocking work (a
+    /// read that waits on the network or a process): a command's three pumps blocking pool threads starved SSH.NET's own
+    /// continuations (opening the next channel) on a 2-core controller whose pool had shrunk back to 2 threads after 20
+    /// idle seconds, and the pool adds a thread only every half second or so: a round trip then took 1.7-2.9 s instead of
+    /// 0.06 s.
+    /// </summary>
     static class OwnThread
     {
-        /// <summary>
-        /// Blocking work (a read that waits on the network) on a thread of its own rather than a pool thread: a command's
-        /// three pumps blocking pool threads starved SSH.NET's own continuations (opening the next channel) on a 2-core
-        /// controller whose pool had shrunk back to 2 threads after 20 idle seconds, and the pool adds a thread only every
-        /// half second or so: a round trip then took 1.7-2.9 s instead of 0.06 s.
-        /// </summary>
-        public static System.Threading.Tasks.Task Blocking(Action work) =>
-            System.Threading.Tasks.Task.Factory.StartNew(work, CancellationToken.None, System.Threading.Tasks.TaskCreationOptions.LongRunning,
-                System.Threading.Tasks.TaskScheduler.Default);
-
         public static System.Threading.Tasks.Task Run(Action work, string name)
         {
             var done = new System.Threading.Tasks.TaskCompletionSource<bool>(System.Threading.Tasks.TaskCreationOptions.RunContinuationsAsynchronously);
