@@ -101,6 +101,7 @@ namespace EdgeOps.Transport
             else client = CreateClient(d, host, port, user, knownHosts, isJump);
             if (isJump) _jumps.Add(client);
             ConnectClient(client, d, ct);
+            InlineSocketEvents.Apply(client);
             return client;
         }
 

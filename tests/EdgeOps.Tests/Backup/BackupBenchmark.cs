@@ -146,7 +146,11 @@ namespace EdgeOps.Tests.Backup
                     "  Remove-Item -LiteralPath $r.Path",
                     "}",
                     "'start {0}' -f $before.ToString([cultureinfo]::InvariantCulture)"));
-                var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = Repo.Root };
+                var wrap = (Environment.GetEnvironmentVariable("EDGEOPS_BENCH_WRAP") ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                var psi = new ProcessStartInfo(wrap.Length > 0 ? wrap[0] : "dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = Repo.Root };
+                foreach (var a in wrap.Skip(1).Concat(wrap.Length > 0 ? new[] { "dotnet" } : new string[0])) psi.ArgumentList.Add(a);
+                foreach (var kv in (Environment.GetEnvironmentVariable("EDGEOPS_BENCH_CHILD_ENV") ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries))
+                    psi.Environment[kv.Split('=')[0]] = kv.Substring(kv.IndexOf('=') + 1);
                 foreach (var a in new[] { "pwsh", "-NoProfile", "-NoLogo", "-File", script, fleet.WriteInventory(Path.Combine(work, "inventory.yaml"), new[] { d0 }),
                                           Path.Combine(work, "dest"), Repo.ModuleManifest })
                     psi.ArgumentList.Add(a);
@@ -163,6 +167,19 @@ namespace EdgeOps.Tests.Backup
                 return (first[0], first[1], second[0], second[1], F("start")[0]);
             }
             double gib = cardMiB / 1024.0;
+            // Profiling: EDGEOPS_BENCH_ONLY=own runs only the backup in a pwsh process of its own (EDGEOPS_BENCH_REPEAT times),
+            // EDGEOPS_BENCH_WRAP puts a command before it (perf record -g -o FILE), EDGEOPS_BENCH_CHILD_ENV gives it variables
+            // (DOTNET_PerfMapEnabled=1;DOTNET_EnableWriteXorExecute=0 for perf's names of JIT-compiled code).
+            if (Environment.GetEnvironmentVariable("EDGEOPS_BENCH_ONLY") == "own")
+            {
+                d0.SetCardReadLimit(mibps << 20);
+                for (int k = 0; k < (int)Env("EDGEOPS_BENCH_REPEAT", 1); k++)
+                {
+                    var own = OwnProcess();
+                    Say($"own: first {own.s:0.00} s cpu {own.cpu:0.00} s (start {own.start:0.00}); again {own.again:0.00} s cpu {own.againCpu:0.00} s; load {Load()}");
+                }
+                return;
+            }
             d0.SetCardReadLimit(0);
             Ours(new[] { d0 });   // the first run in this process pays the JIT: not measured
             // The test host's own CPU while no backup runs (xunit, the test platform, its telemetry timers): it is inside every
