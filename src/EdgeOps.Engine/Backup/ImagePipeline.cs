@@ -159,12 +159,14 @@ namespace EdgeOps.Backup
         readonly long _imageSize;
         readonly BlockMap _map;
         readonly IncrementalHash _compressed = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        /// <summary>What the read-back compares with: XXH128 of the stored bytes (the sha256 above names them in the manifest).</summary>
+        readonly System.IO.Hashing.XxHash128 _stored = new System.IO.Hashing.XxHash128();
         readonly ZstdFrameScanner _scanner = new ZstdFrameScanner();
         readonly ImageHasher _hasher;
         readonly ZstdDecoder.Push _decoder;
         readonly Action<long> _progress;
         int _chunk, _decodedChunk = -1;
-        long _rawDone, _stored, _decodedLeft;
+        long _rawDone, _storedBytes, _decodedLeft;
 
         readonly bool _rangesHashedOnDevice;
 
@@ -196,15 +198,16 @@ namespace EdgeOps.Backup
             }
         }
 
-        public long StoredBytes => _stored;
+        public long StoredBytes => _storedBytes;
         public int ChunksDone => _chunk;
 
         void Emit(byte[] b, int o, int n, bool device = true)
         {
             _out.Write(b, o, n);
             _compressed.AppendData(b, o, n);
+            _stored.Append(new ReadOnlySpan<byte>(b, o, n));
             if (device) _decoder.Feed(b, o, n);
-            _stored += n;
+            _storedBytes += n;
         }
 
         void ZerosUpTo(long end)
@@ -256,8 +259,11 @@ namespace EdgeOps.Backup
             }
         }
 
-        /// <summary>Ends the stream: checks every chunk arrived and decoded; returns (the image's identity: its block map's checksum, compressed sha256).</summary>
-        public (string raw, string compressed) Finish()
+        /// <summary>
+        /// Ends the stream: checks every chunk arrived and decoded; returns the image's identity (its block map's checksum),
+        /// the stored bytes' sha256, and their XXH128 for the read-back check.
+        /// </summary>
+        public (string raw, string compressed, string check) Finish()
         {
             if (_rangesHashedOnDevice && _map.Ranges.Exists(r => r.Sha256 == null))
                 throw new InvalidDataException("The device did not send the checksum of every mapped range.");
@@ -269,7 +275,7 @@ namespace EdgeOps.Backup
             _hasher.SkipZeros(_imageSize - _hasher.Position);
             _progress?.Invoke(_hasher.Position);
             _hasher.Finish();
-            return (_map.Checksum(), Hex.Lower(_compressed.GetHashAndReset()));
+            return (_map.Checksum(), Hex.Lower(_compressed.GetHashAndReset()), Hex.Lower(_stored.GetCurrentHash()));
         }
 
         /// <summary>Stops the decoder after a failure.</summary>
@@ -280,7 +286,7 @@ namespace EdgeOps.Backup
             if (disposing) { _decoder.Dispose(); _hasher.Dispose(); _compressed.Dispose(); }
             base.Dispose(disposing);
         }
-        public override long Position { get => _stored; set => throw new NotSupportedException(); }
+        public override long Position { get => _storedBytes; set => throw new NotSupportedException(); }
         public override void Flush() => _out.Flush();
     }
 

@@ -77,7 +77,7 @@ namespace EdgeOps.Backup
                 var names = new Names(baseName);
                 var stopped = new List<string>();
                 CardLayout layout; CardProbe probe; Dictionary<string, string> facts;
-                (string raw, string compressed) hashes; long stored; string compression;
+                (string raw, string compressed, string check) hashes; long stored; string compression;
                 var map = (BlockMap)null;
                 StagedObject image = null, mapFile = null, manifestFile = null;   // invisible until committed, removed if not
                 try
@@ -124,15 +124,16 @@ namespace EdgeOps.Backup
                         RestartServices(ctx, t, stopped);
                     }
 
-                    // Verify what is on the destination: the stored bytes must be the ones that decoded to the image.
+                    // Verify what is on the destination: the stored bytes must be the ones that decoded to the image. XXH128 (not
+                    // sha256 a second time): the read-back proves the bytes unchanged; the sha256 that names them was taken as they came.
                     var verifyTime = Stopwatch.StartNew();
-                    var onDisk = HashStored(image, ct);
+                    var onDisk = CheckStored(image, ct);
                     ctx.Verbose($"verified the stored image in {verifyTime.Elapsed.TotalSeconds:0.00} s");
-                    if (onDisk != hashes.compressed)
+                    if (onDisk != hashes.check)
                         throw new EdgeOpsException("BackupVerifyFailed", "WriteError",
-                            $"{name}: the image read back from '{store.Location}' differs from what was written (sha256 {onDisk} vs {hashes.compressed}); the previous backups are untouched. Check the destination's disk, then run the backup again.");
+                            $"{name}: the image read back from '{store.Location}' differs from what was written (XXH128 {onDisk} vs {hashes.check}); the previous backups are untouched. Check the destination's disk, then run the backup again.");
 
-                    var manifest = BuildManifest(ctx.Device, probe, layout, facts, names, hashes, stored, compression, stopped, stamp, sw.Elapsed.TotalSeconds);
+                    var manifest = BuildManifest(ctx.Device, probe, layout, facts, names, (hashes.raw, hashes.compressed), stored, compression, stopped, stamp, sw.Elapsed.TotalSeconds);
                     mapFile = WriteText(store, BackupDestination.Key(name, names.Map), map.ToXml(), ct);
                     manifestFile = WriteText(store, BackupDestination.Key(name, names.Manifest), manifest.ToJson(), ct);
                     mapFile.Commit();
@@ -178,7 +179,7 @@ namespace EdgeOps.Backup
             return candidate;
         }
 
-        static ((string raw, string compressed), long stored) Stream(IDeviceContext ctx, IDeviceTransport t, StagedObject file,
+        static ((string raw, string compressed, string check), long stored) Stream(IDeviceContext ctx, IDeviceTransport t, StagedObject file,
             CardProbe probe, CardLayout layout, BlockMap map, bool onDevice, BackupRequest req)
         {
             var name = ctx.Device.ComputerName;
@@ -235,7 +236,7 @@ namespace EdgeOps.Backup
                     try { sink.SetRangeHashes(rangeHashes); }
                     catch (InvalidDataException e) { sink.Abort(); throw BadStream(name, e); }
                 }
-                (string raw, string compressed) hashes;
+                (string raw, string compressed, string check) hashes;
                 try { hashes = sink.Finish(); }
                 catch (InvalidDataException e)
                 {
@@ -334,9 +335,9 @@ namespace EdgeOps.Backup
                     $"{ctx.Device.ComputerName}: a service stopped for the backup could not be started again ({first.Message.TrimEnd('.')}). Start it by hand on the device (systemctl start).", first);
         }
 
-        static string HashStored(StagedObject staged, CancellationToken ct)
+        static string CheckStored(StagedObject staged, CancellationToken ct)
         {
-            using (var s = staged.OpenRead()) return StorageTransfer.Sha256(s, ct);
+            using (var s = staged.OpenRead()) return StorageTransfer.Xxh128(s, ct);
         }
 
         static StagedObject WriteText(IObjectStore store, string key, string text, CancellationToken ct)
