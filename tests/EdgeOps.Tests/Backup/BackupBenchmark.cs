@@ -167,7 +167,7 @@ namespace EdgeOps.Tests.Backup
                 return (first[0], first[1], second[0], second[1], F("start")[0]);
             }
             double gib = cardMiB / 1024.0;
-            // Profiling: EDGEOPS_BENCH_ONLY=own runs only the backup in a pwsh process of its own (EDGEOPS_BENCH_REPEAT times),
+            // Profiling: EDGEOPS_BENCH_ONLY=own (or fleet: the devices at once) runs only the backup in a pwsh process of its own (EDGEOPS_BENCH_REPEAT times),
             // EDGEOPS_BENCH_WRAP puts a command before it (perf record -g -o FILE), EDGEOPS_BENCH_CHILD_ENV gives it variables
             // (DOTNET_PerfMapEnabled=1;DOTNET_EnableWriteXorExecute=0 for perf's names of JIT-compiled code).
             if (Environment.GetEnvironmentVariable("EDGEOPS_BENCH_ONLY") == "own")
@@ -177,6 +177,18 @@ namespace EdgeOps.Tests.Backup
                 {
                     var own = OwnProcess();
                     Say($"own: first {own.s:0.00} s cpu {own.cpu:0.00} s (start {own.start:0.00}); again {own.again:0.00} s cpu {own.againCpu:0.00} s; load {Load()}");
+                }
+                return;
+            }
+            if (Environment.GetEnvironmentVariable("EDGEOPS_BENCH_ONLY") == "fleet")
+            {
+                foreach (var d in fleet.Devices) d.SetCardReadLimit(mibps << 20);
+                Ours(fleet.Devices);   // the JIT's first run
+                for (int k = 0; k < (int)Env("EDGEOPS_BENCH_REPEAT", 1); k++)
+                {
+                    var load = Load();
+                    var all = Ours(fleet.Devices);
+                    Say($"fleet: {count} at once {all.s:0.0} s, controller CPU {all.cpu:0.0} s ({all.cpu / (gib * count):0.00} s per GiB), load {load}: {all.threads}");
                 }
                 return;
             }
