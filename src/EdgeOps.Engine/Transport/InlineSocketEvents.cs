@@ -16,8 +16,9 @@ namespace EdgeOps.Transport
     /// thread itself ("inline completions", what DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1 does for a whole process);
     /// this turns that on for SSH.NET's socket only, once it is connected. After connecting SSH.NET makes only synchronous
     /// calls on it, so nothing but waking its listener runs on the epoll thread.
-    /// Linux and macOS (where .NET uses the socket engine this concerns). It reaches into SSH.NET's session (its socket)
-    /// and .NET's socket handle (a settable internal property): when either is not there, nothing changes.
+    /// Linux only, where it is measured and tested (macOS has the same socket engine over kqueue; not tried there). It
+    /// reaches into SSH.NET's session (its socket) and .NET's socket handle (a settable internal property): when either is
+    /// not there, nothing changes.
     /// </summary>
     static class InlineSocketEvents
     {
@@ -26,23 +27,21 @@ namespace EdgeOps.Transport
         static readonly PropertyInfo s_safeHandle = typeof(Socket).GetProperty("SafeHandle", BindingFlags.Public | BindingFlags.Instance);
         static readonly PropertyInfo s_inline = s_safeHandle?.PropertyType.GetProperty("PreferInlineCompletions", Internal);
 
-        /// <summary>Turns inline completions on for a connected client's socket; false when that could not be done (nothing changed).</summary>
-        public static bool Apply(SshClient client)
+        /// <summary>Turns inline completions on for a connected client's socket, where it can (else nothing changes).</summary>
+        public static void Apply(SshClient client)
         {
-            if (s_session == null || s_inline == null || !s_inline.CanWrite || s_inline.PropertyType != typeof(bool)) return false;
-            if (!RuntimeInformation.IsOSPlatform(OSPlatform.Linux) && !RuntimeInformation.IsOSPlatform(OSPlatform.OSX)) return false;
+            if (s_session == null || s_inline == null || !s_inline.CanWrite || s_inline.PropertyType != typeof(bool)) return;
+            if (!RuntimeInformation.IsOSPlatform(OSPlatform.Linux)) return;
             try
             {
                 var session = s_session.GetValue(client);
                 var socket = session?.GetType().GetField("_socket", Internal)?.GetValue(session) as Socket;
                 var handle = socket == null ? null : s_safeHandle.GetValue(socket);
-                if (handle == null) return false;
-                s_inline.SetValue(handle, true);
-                return true;
+                if (handle != null) s_inline.SetValue(handle, true);
             }
             catch (Exception e) when (e is TargetException || e is TargetInvocationException || e is MemberAccessException || e is ArgumentException)
             {
-                return false;
+                // SSH.NET or .NET changed inside: the socket keeps .NET's default
             }
         }
     }
