@@ -66,20 +66,23 @@ namespace EdgeOps.Tests
         public void Stop_cancels_promptly_and_kills_the_process_group()
         {
             var tag = "edgeops-stop-" + Guid.NewGuid().ToString("n")[..8];
+            // durations no other test uses, so only this command's processes match
+            var a = 3000 + Random.Shared.Next(1000, 9000);
+            var pattern = $"sleep ({a}|{a + 1})";
             using var ps = PowerShell.Create();
             ps.Runspace = _ps.Runspace;
-            ps.AddScript($"Invoke-EdgeCommand -Command 'sh -c \"sleep 300; echo {tag}\" & sleep 301; wait'");
+            ps.AddScript($"Invoke-EdgeCommand -Command 'sh -c \"sleep {a}; echo {tag}\" & sleep {a + 1}; wait'");
             var ar = ps.BeginInvoke();
             Thread.Sleep(1500);
-            Assert.True(Pgrep("sleep 30[01]") > 0, "the command did not start");
+            Assert.True(Pgrep(pattern) > 0, "the command did not start");
             var sw = Stopwatch.StartNew();
             ps.Stop();
             Assert.True(sw.Elapsed < TimeSpan.FromSeconds(10), "Stop took " + sw.Elapsed);
             // the group gets TERM, then KILL 0.3 s later, from the device's worker after Stop returns: give the kernel a
-            // few seconds on a loaded machine (left alone they would live 300 s)
+            // few seconds on a loaded machine (left alone they would live almost an hour)
             var gone = Stopwatch.StartNew();
-            while (Pgrep("sleep 30[01]") > 0 && gone.Elapsed < TimeSpan.FromSeconds(5)) Thread.Sleep(100);
-            Assert.Equal(0, Pgrep("sleep 30[01]"));
+            while (Pgrep(pattern) > 0 && gone.Elapsed < TimeSpan.FromSeconds(10)) Thread.Sleep(100);
+            Assert.True(Pgrep(pattern) == 0, "still running 10 s after Stop: " + EdgeOps.Tests.Backup.Run.Cmd("sh", "-c", $"pgrep -af '^{pattern}$' || true"));
         }
 
         static int Pgrep(string pattern)

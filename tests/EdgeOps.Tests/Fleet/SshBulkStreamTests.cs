@@ -31,20 +31,23 @@ public class SshBulkStreamTests
             ComputerName = d.Name, HostName = d.Address, Port = d.Port, UserName = "pi",
             IdentityFile = _f.Fleet.KeyPath("ed25519"), KnownHostsFile = _f.Fleet.KnownHostsPath,
         }, new ConnectionOptions(), default);
-        t.Run(Sh.Cmd("true"), CommandOptions.Default, default).EnsureSuccess(d.Name, "a first command");
+        try
+        {
+            t.Run(Sh.Cmd("true"), CommandOptions.Default, default).EnsureSuccess(d.Name, "a first command");
 
-        // 400 pieces of 64 KiB with a pause after each: the listener finds no data 400 times and waits for the next piece
-        const int Pieces = 400;
-        var sink = new Counting();
-        long before = ThreadPool.CompletedWorkItemCount;
-        var r = t.RunStreaming(Sh.Script("for i in $(seq {0}); do head -c 65536 /dev/zero; sleep 0.005; done", Pieces.ToString()),
-            null, sink, new CommandOptions { BulkOutput = true }, default);
-        long handOffs = ThreadPool.CompletedWorkItemCount - before;
+            // 400 pieces of 64 KiB with a pause after each: the listener finds no data 400 times and waits for the next piece
+            const int Pieces = 400;
+            var sink = new Counting();
+            long before = ThreadPool.CompletedWorkItemCount;
+            var r = t.RunStreaming(Sh.Script("for i in $(seq {0}); do head -c 65536 /dev/zero; sleep 0.005; done", Pieces.ToString()),
+                null, sink, new CommandOptions { BulkOutput = true }, default);
+            long handOffs = ThreadPool.CompletedWorkItemCount - before;
 
-        Assert.Equal(0, r.ExitCode);
-        Assert.Equal(Pieces * 65536L, sink.Bytes);
-        // without inline socket events every wait of the listener ends in a pool work item: at least one per piece
-        Assert.True(handOffs < Pieces / 4, $"{handOffs} thread-pool work items ran while {Pieces} pieces arrived");
-        TransportFactory.Close(d.Name);
+            Assert.Equal(0, r.ExitCode);
+            Assert.Equal(Pieces * 65536L, sink.Bytes);
+            // without inline socket events every wait of the listener ends in a pool work item: at least one per piece
+            Assert.True(handOffs < Pieces / 4, $"{handOffs} thread-pool work items ran while {Pieces} pieces arrived");
+        }
+        finally { TransportFactory.Close(d.Name); }
     }
 }
