@@ -133,7 +133,7 @@ namespace EdgeOps.Backup
                         throw new EdgeOpsException("BackupVerifyFailed", "WriteError",
                             $"{name}: the image read back from '{store.Location}' differs from what was written (XXH128 {onDisk} vs {hashes.check}); the previous backups are untouched. Check the destination's disk, then run the backup again.");
 
-                    var manifest = BuildManifest(ctx.Device, probe, layout, facts, names, (hashes.raw, hashes.compressed), stored, compression, stopped, stamp, sw.Elapsed.TotalSeconds);
+                    var manifest = BuildManifest(ctx.Device, probe, layout, facts, names, hashes, stored, compression, stopped, stamp, sw.Elapsed.TotalSeconds);
                     mapFile = WriteText(store, BackupDestination.Key(name, names.Map), map.ToXml(), ct);
                     manifestFile = WriteText(store, BackupDestination.Key(name, names.Manifest), manifest.ToJson(), ct);
                     mapFile.Commit();
@@ -353,7 +353,7 @@ namespace EdgeOps.Backup
         }
 
         static BackupManifest BuildManifest(EdgeDevice d, CardProbe probe, CardLayout layout, Dictionary<string, string> facts, Names names,
-            (string raw, string compressed) hashes, long stored, string compression, List<string> stopped, DateTimeOffset stamp, double seconds)
+            (string raw, string compressed, string check) hashes, long stored, string compression, List<string> stopped, DateTimeOffset stamp, double seconds)
         {
             string F(string k) => facts.TryGetValue(k, out var v) && v.Length > 0 ? v : null;
             var m = new BackupManifest

@@ -27,6 +27,14 @@ public static class FleetTestKit
 
     public static PSCredential Credential(string user, string password) => new(user, Secure(password));
 
+    /// <summary>A pooled transport to a simulated device as user pi with the fleet's key (the engine without a cmdlet).</summary>
+    public static global::EdgeOps.Transport.IDeviceTransport OpenTransport(SimulatedFleet fleet, SimulatedDevice d, global::EdgeOps.Transport.ConnectionOptions? options = null) =>
+        global::EdgeOps.Transport.TransportFactory.Open(new global::EdgeOps.EdgeDevice
+        {
+            ComputerName = d.Name, HostName = d.Address, Port = d.Port, UserName = "pi", SudoMode = d.SudoMode,
+            IdentityFile = fleet.KeyPath("ed25519"), KnownHostsFile = fleet.KnownHostsPath,
+        }, options ?? new global::EdgeOps.Transport.ConnectionOptions(), default);
+
     /// <summary>The device an error record is about (its TargetObject is the EdgeDevice).</summary>
     public static string Target(this ErrorRecord e) => (e.TargetObject as EdgeDevice)?.ComputerName ?? e.TargetObject?.ToString() ?? "";
 

@@ -145,12 +145,7 @@ public class InvokeEdgeCommandTests
         Assert.NotEqual(0, p.Exec("test -e /tmp/canary").exit);
     }
 
-    IDeviceTransport Open(SimulatedDevice d, ConnectionOptions? options = null) =>
-        TransportFactory.Open(new EdgeDevice
-        {
-            ComputerName = d.Name, HostName = d.Address, Port = d.Port, UserName = "pi", SudoMode = d.SudoMode,
-            IdentityFile = _f.Fleet.KeyPath("ed25519"), KnownHostsFile = _f.Fleet.KnownHostsPath,
-        }, options ?? new ConnectionOptions(), default);
+    IDeviceTransport Open(SimulatedDevice d, ConnectionOptions? options = null) => FleetTestKit.OpenTransport(_f.Fleet, d, options);
 
     [FleetTheory]
     [InlineData(0, false)]

@@ -1,4 +1,3 @@
-using EdgeOps.Fleet;
 using EdgeOps.Transport;
 using Xunit;
 
@@ -26,11 +25,7 @@ public class SshBulkStreamTests
     {
         var d = _f.Fleet.Devices[0];
         TransportFactory.Close(d.Name);
-        var t = TransportFactory.Open(new EdgeDevice
-        {
-            ComputerName = d.Name, HostName = d.Address, Port = d.Port, UserName = "pi",
-            IdentityFile = _f.Fleet.KeyPath("ed25519"), KnownHostsFile = _f.Fleet.KnownHostsPath,
-        }, new ConnectionOptions(), default);
+        var t = FleetTestKit.OpenTransport(_f.Fleet, d);
         try
         {
             t.Run(Sh.Cmd("true"), CommandOptions.Default, default).EnsureSuccess(d.Name, "a first command");
