@@ -5,17 +5,19 @@ namespace EdgeOps.Storage
 {
     /// <summary>
     /// A new object being written (<see cref="IObjectStore.Stage"/>): a forward-only stream, unbuffered (each Write goes
-    /// straight to a temporary file on the controller or beside the target), that no reader of the store sees until
+    /// straight to a temporary file on the controller or beside the target, whose writeback to the disk starts as it
+    /// grows: <see cref="WriteBehind"/>), that no reader of the store sees until
     /// <see cref="Commit"/>, which makes it visible at once and whole, replacing any object of that key. What was written
     /// can be read back before that (<see cref="OpenRead"/>). Disposed without Commit, it is removed.
     /// </summary>
     public abstract class StagedObject : WriteOnlyStream
     {
         readonly FileStream _file;
+        readonly WriteBehind _writeBehind;
 
         private protected StagedObject(string key, FileStream file, string tempPath)
         {
-            Key = key; _file = file; TempPath = tempPath;
+            Key = key; _file = file; TempPath = tempPath; _writeBehind = new WriteBehind(file);
         }
 
         /// <summary>The key the object gets on Commit.</summary>
@@ -27,7 +29,11 @@ namespace EdgeOps.Storage
         /// <summary>The local file the bytes are written to until Commit.</summary>
         internal string TempPath { get; }
 
-        public override void Write(byte[] buffer, int offset, int count) => _file.Write(buffer, offset, count);
+        public override void Write(byte[] buffer, int offset, int count)
+        {
+            _file.Write(buffer, offset, count);
+            _writeBehind.Wrote(count);   // on the disk while it streams, so Commit's fsync has little left
+        }
         public override void Flush() => _file.Flush();
 
         /// <summary>The bytes written so far, read back from where they are staged (a new stream each call; the caller disposes it).</summary>
