@@ -5,6 +5,7 @@
 # processes; tests/fleet/device.sh). The card's cache is flushed before each method. Measured, throttled and not:
 #   ssh <device> 'sudo dd if=<card> bs=4M' | zstd -1 -T0 > file
 #   Backup-SdCard in a new PowerShell host (its start, the stream and the read-back check)
+#   Backup-SdCard 6 times in a row in a pwsh process of its own, with this code and with main before issue 16
 # with the physical limit (used blocks / card speed), the controller's CPU seconds per GiB of card, and 8 devices
 # backed up at once by one controller. Needs root. Knobs: EDGEOPS_BENCH_CARD_MIB (1024), EDGEOPS_BENCH_USED_MIB (310),
 # EDGEOPS_BENCH_DELETED_MIB (100), EDGEOPS_BENCH_CARD_MIBPS (40), EDGEOPS_BENCH_DEVICES (8).
@@ -13,6 +14,17 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 dotnet build EdgeOps.sln -c Release -v q -nologo >/dev/null
 dotnet build tests/EdgeOps.Tests -c Release -v q -nologo >/dev/null
+# "Today's" code, the issue's baseline (main before issue 16, 9b33069), built beside this tree from git, so one run
+# measures both the same way: a pwsh process backing up the card several times in a row (EDGEOPS_BENCH_OWN_RUNS, 6).
+# EDGEOPS_BENCH_BASELINE=<commit> picks another, =none skips it.
+base=${EDGEOPS_BENCH_BASELINE:-9b33069}
+if [ "$base" != none ]; then
+  bt=$(mktemp -d /var/tmp/edgeops-bench-baseline.XXXXXX)
+  trap 'git worktree remove --force "$bt" >/dev/null 2>&1 || rm -rf "$bt"; git worktree prune' EXIT
+  git worktree add --detach -q "$bt" "$base"
+  dotnet build "$bt/EdgeOps.sln" -c Release -v q -nologo >/dev/null
+  export EDGEOPS_BENCH_BASELINE_MODULE="$bt/out/module/EdgeOps/EdgeOps.psd1" EDGEOPS_BENCH_BASELINE_LABEL="main before issue 16 ($(git rev-parse --short "$base"))"
+fi
 echo "uptime before: $(uptime)"
 EDGEOPS_BENCH=1 dotnet test tests/EdgeOps.Tests -c Release --no-build --filter "FullyQualifiedName~BackupBenchmark" \
   --logger "console;verbosity=detailed" 2>&1 | grep -E "^\s*(card|test host|[0-9]+ devices|\[|Passed|Failed|Total|  |Error|Assert)" || true

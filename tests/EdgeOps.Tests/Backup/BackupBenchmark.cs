@@ -124,18 +124,22 @@ namespace EdgeOps.Tests.Backup
                 foreach (var o in r.Output) File.Delete(o.P("Path"));
                 return (secs, cpu, stored, used, r.Verbose.Where(v => v.Contains(" in ") && v.Contains(devices[0].Name)).ToList(), byThread);
             }
-            // The same backup in a pwsh process of its own (`dotnet pwsh`, as ./edgeops runs it): no xunit or test-platform
-            // threads in the figure. The first backup includes Import-Module (the process's own start is shown apart), the
-            // second runs in the same process; the card's cache is dropped before each (outside the measured CPU).
-            (double s, double cpu, double again, double againCpu, double start) OwnProcess()
+            // The backup as a controller runs it: a pwsh process of its own (`dotnet pwsh`, as ./edgeops runs it, no xunit or
+            // test-platform threads) that imports the module and backs the card up several times in a row, as a scheduled task
+            // backs up a fleet one card after another: the first includes Import-Module (the process's own start is shown
+            // apart) and the JIT's first compiles, the next ones its tiered recompiles, the last ones the steady state. The
+            // card's cache is dropped before each (outside the measured CPU), and each backup's files are removed after it.
+            // `module` is this build's, or another's (EDGEOPS_BENCH_BASELINE_MODULE: today's main, built by run.sh).
+            int ownRuns = (int)Math.Max(2, Env("EDGEOPS_BENCH_OWN_RUNS", 6));
+            (double[] s, double[] cpu, double start) OwnProcess(string module)
             {
                 var script = Path.Combine(work, "own-process.ps1");
                 File.WriteAllText(script, string.Join("\n",
-                    "param($Inventory, $Dest, $Module)",
+                    "param($Inventory, $Dest, $Module, [int]$Runs)",
                     "$p = [Diagnostics.Process]::GetCurrentProcess()",
                     "$sudo = [pscredential]::new('pi', (ConvertTo-SecureString $env:EDGEOPS_BENCH_SUDO -AsPlainText -Force))",
                     "$p.Refresh(); $before = $p.TotalProcessorTime.TotalSeconds",
-                    "for ($i = 0; $i -lt 2; $i++) {",
+                    "for ($i = 0; $i -lt $Runs; $i++) {",
                     "  & sh -c $env:EDGEOPS_BENCH_FLUSH",
                     "  $p.Refresh(); $c0 = $p.TotalProcessorTime.TotalSeconds; $w = [Diagnostics.Stopwatch]::StartNew()",
                     "  if ($i -eq 0) { Import-Module $Module -ErrorAction Stop }",
@@ -143,7 +147,7 @@ namespace EdgeOps.Tests.Backup
                     "  $w.Stop(); $p.Refresh()",
                     "  if (-not $r.Verified) { throw 'not verified' }",
                     "  'run {0} {1} {2}' -f $i, $w.Elapsed.TotalSeconds.ToString([cultureinfo]::InvariantCulture), ($p.TotalProcessorTime.TotalSeconds - $c0).ToString([cultureinfo]::InvariantCulture)",
-                    "  Remove-Item -LiteralPath $r.Path",
+                    "  Get-ChildItem -LiteralPath $Dest -Recurse -File -Force | Remove-Item -Force",
                     "}",
                     "'start {0}' -f $before.ToString([cultureinfo]::InvariantCulture)"));
                 var wrap = (Environment.GetEnvironmentVariable("EDGEOPS_BENCH_WRAP") ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries);
@@ -152,7 +156,7 @@ namespace EdgeOps.Tests.Backup
                 foreach (var kv in (Environment.GetEnvironmentVariable("EDGEOPS_BENCH_CHILD_ENV") ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries))
                     psi.Environment[kv.Split('=')[0]] = kv.Substring(kv.IndexOf('=') + 1);
                 foreach (var a in new[] { "pwsh", "-NoProfile", "-NoLogo", "-File", script, fleet.WriteInventory(Path.Combine(work, "inventory.yaml"), new[] { d0 }),
-                                          Path.Combine(work, "dest"), Repo.ModuleManifest })
+                                          Path.Combine(work, "dest"), module, ownRuns.ToString(System.Globalization.CultureInfo.InvariantCulture) })
                     psi.ArgumentList.Add(a);
                 psi.Environment["EDGEOPS_BENCH_SUDO"] = fleet.SudoPassword;
                 psi.Environment["EDGEOPS_BENCH_FLUSH"] = $"sync; for l in {d0.LoopDevice} {d0.BootLoopDevice} {d0.RootLoopDevice}; do blockdev --flushbufs $l; done; " +
@@ -163,9 +167,23 @@ namespace EdgeOps.Tests.Backup
                 p.WaitForExit();
                 Assert.True(p.ExitCode == 0, string.Join("\n", lines) + err.Result);
                 double[] F(string key) => lines.Single(l => l.StartsWith(key + " "))[(key.Length + 1)..].Trim().Split(' ').Select(x => double.Parse(x, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
-                var first = F("run 0"); var second = F("run 1");
-                return (first[0], first[1], second[0], second[1], F("start")[0]);
+                var runs = Enumerable.Range(0, ownRuns).Select(i => F($"run {i}")).ToList();
+                return (runs.Select(r => r[0]).ToArray(), runs.Select(r => r[1]).ToArray(), F("start")[0]);
             }
+            var baselineModule = Environment.GetEnvironmentVariable("EDGEOPS_BENCH_BASELINE_MODULE") is { Length: > 0 } bm ? bm : null;
+            var baselineName = Environment.GetEnvironmentVariable("EDGEOPS_BENCH_BASELINE_LABEL") ?? "baseline";
+            string Series(double[] xs, string format) => string.Join(" ", xs.Select(x => x.ToString(format, System.Globalization.CultureInfo.InvariantCulture)));
+            // One line per module: CPU seconds per GiB of card for each backup in the row, and walls against the one-liner's.
+            void SayOwn(string what, string who, (double[] s, double[] cpu, double start) own, double oneLiner)
+            {
+                var perGiB = own.cpu.Select(c => c / (cardMiB / 1024.0)).ToArray();
+                Say($"{what}: {who}: {own.s.Length} backups in a row in a pwsh process of its own: controller CPU per GiB {Series(perGiB, "0.00")} " +
+                    $"(mean {perGiB.Average():0.00}; pwsh's own start before them {own.start:0.00} s); wall {Series(own.s, "0.0")} s" +
+                    (oneLiner > 0 ? $" = {Series(own.s.Select(x => x / oneLiner).ToArray(), "0.00")}x the one-liner's" : ""));
+            }
+            void SayRatio(string what, (double[] s, double[] cpu, double start) ours, (double[] s, double[] cpu, double start) theirs) =>
+                Say($"{what}: controller CPU of this code / {baselineName}'s, backup by backup: {Series(ours.cpu.Zip(theirs.cpu, (a, b) => a / b).ToArray(), "0.00")} " +
+                    $"(of the means {ours.cpu.Average() / theirs.cpu.Average():0.00})");
             double gib = cardMiB / 1024.0;
             // Profiling: EDGEOPS_BENCH_ONLY=own (or fleet: the devices at once) runs only the backup in a pwsh process of its own (EDGEOPS_BENCH_REPEAT times),
             // EDGEOPS_BENCH_WRAP puts a command before it (perf record -g -o FILE), EDGEOPS_BENCH_CHILD_ENV gives it variables
@@ -175,8 +193,14 @@ namespace EdgeOps.Tests.Backup
                 d0.SetCardReadLimit(mibps << 20);
                 for (int k = 0; k < (int)Env("EDGEOPS_BENCH_REPEAT", 1); k++)
                 {
-                    var own = OwnProcess();
-                    Say($"own: first {own.s:0.00} s cpu {own.cpu:0.00} s (start {own.start:0.00}); again {own.again:0.00} s cpu {own.againCpu:0.00} s; load {Load()}");
+                    var own = OwnProcess(Environment.GetEnvironmentVariable("EDGEOPS_BENCH_MODULE") is { Length: > 0 } m ? m : Repo.ModuleManifest);
+                    SayOwn($"own (load {Load()})", "this code", own, 0);
+                    if (baselineModule != null)
+                    {
+                        var old = OwnProcess(baselineModule);
+                        SayOwn($"own (load {Load()})", baselineName, old, 0);
+                        SayRatio("own", own, old);
+                    }
                 }
                 return;
             }
@@ -219,9 +243,15 @@ namespace EdgeOps.Tests.Backup
                 if (limit > 0)
                 {
                     load = Load();
-                    var own = OwnProcess();
-                    Say($"{what}: Backup-SdCard in a pwsh process of its own (load {load}): first {own.s:0.0} s ({own.s / zs.s:0.00}x), controller CPU {own.cpu:0.00} s = {own.cpu / gib:0.00} s per GiB " +
-                        $"(Import-Module and the backup; pwsh's own start before it {own.start:0.00} s); again in that process {own.again:0.0} s, {own.againCpu:0.00} s = {own.againCpu / gib:0.00} s per GiB");
+                    var own = OwnProcess(Repo.ModuleManifest);
+                    SayOwn($"{what} (load {load})", "this code", own, zs.s);
+                    if (baselineModule != null)
+                    {
+                        load = Load();
+                        var old = OwnProcess(baselineModule);
+                        SayOwn($"{what} (load {load})", baselineName, old, zs.s);
+                        SayRatio(what, own, old);
+                    }
                 }
                 if (limit > 0)
                     Say($"{what}: physical limit (used blocks / {limit} MiB/s) {us.used / 1048576.0 / limit:0.0} s = {us.used / 1048576.0 / limit / zs.s:0.00}x the one-liner; " +
