@@ -1,8 +1,8 @@
 using System;
 using System.Collections.Generic;
 using System.IO;
-using YamlDotNet.Serialization;
-using YamlDotNet.Serialization.NamingConventions;
+using System.Text.Json;
+using System.Text.Json.Serialization;
 
 namespace EdgeOps.Backup
 {
@@ -39,17 +39,17 @@ namespace EdgeOps.Backup
         public ManifestTable PartitionTable { get; set; } = new ManifestTable();
         public List<ManifestFileSystem> FileSystems { get; set; } = new List<ManifestFileSystem>();
 
-        static readonly ISerializer s_writer = new SerializerBuilder().JsonCompatible()
-            .WithNamingConvention(CamelCaseNamingConvention.Instance).Build();
-        static readonly IDeserializer s_reader = new DeserializerBuilder()
-            .WithNamingConvention(CamelCaseNamingConvention.Instance).IgnoreUnmatchedProperties().Build();
+        // System.Text.Json with a source-generated context (ManifestJson below): no reflection, and on PowerShell 7 the
+        // framework's own precompiled serializer, where YamlDotNet's reflecting serializer JIT-compiled hundreds of methods
+        // (and emitted accessors) in every new process, and again as they became hot.
+        public string ToJson() => JsonSerializer.Serialize(this, ManifestJson.Default.BackupManifest);
 
-        public string ToJson() => s_writer.Serialize(this);
-
+        /// <summary>A manifest from its text, whichever build wrote it: unknown names are skipped and names match in any
+        /// case (earlier builds wrote the device's OS as "oS", this one as "os").</summary>
         public static BackupManifest Parse(string json)
         {
-            try { return s_reader.Deserialize<BackupManifest>(json) ?? throw new InvalidDataException("The manifest is empty."); }
-            catch (YamlDotNet.Core.YamlException e) { throw new InvalidDataException("The manifest is not valid JSON: " + e.Message, e); }
+            try { return JsonSerializer.Deserialize(json, ManifestJson.Default.BackupManifest) ?? throw new InvalidDataException("The manifest is empty."); }
+            catch (JsonException e) { throw new InvalidDataException("The manifest is not valid JSON: " + e.Message, e); }
         }
 
         public DateTimeOffset CreatedTime =>
@@ -97,4 +97,10 @@ namespace EdgeOps.Backup
         public long UsedBytes { get; set; }
         public string Note { get; set; }
     }
+
+    /// <summary>The manifest's JSON: camelCase names, indented for people who open it, read case-insensitively.</summary>
+    [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, WriteIndented = true, PropertyNameCaseInsensitive = true,
+        NumberHandling = JsonNumberHandling.AllowReadingFromString)]
+    [JsonSerializable(typeof(BackupManifest))]
+    internal sealed partial class ManifestJson : JsonSerializerContext { }
 }

@@ -159,6 +159,9 @@ namespace EdgeOps.Tests.Backup
                                           Path.Combine(work, "dest"), module, ownRuns.ToString(System.Globalization.CultureInfo.InvariantCulture) })
                     psi.ArgumentList.Add(a);
                 psi.Environment["EDGEOPS_BENCH_SUDO"] = fleet.SudoPassword;
+                // pwsh's own telemetry (ApplicationInsights posting over HTTP, which this machine's network refuses) compiles
+                // and runs code of its own during every backup of the row: PowerShell's cost, not the module's, so it is off
+                psi.Environment["POWERSHELL_TELEMETRY_OPTOUT"] = "1";
                 psi.Environment["EDGEOPS_BENCH_FLUSH"] = $"sync; for l in {d0.LoopDevice} {d0.BootLoopDevice} {d0.RootLoopDevice}; do blockdev --flushbufs $l; done; " +
                                                          $"dd if={Run.Q(d0.CardImage)} iflag=nocache count=0 status=none";
                 using var p = Process.Start(psi)!;

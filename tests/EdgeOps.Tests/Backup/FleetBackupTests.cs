@@ -1,3 +1,4 @@
+using EdgeOps.Backup;
 using System.Management.Automation;
 using EdgeOps.Tests.Fleet;
 using EdgeOps.Tests.Infrastructure;
@@ -79,9 +80,9 @@ namespace EdgeOps.Tests.Backup
             {
                 var d = Fleet.Devices[i];
                 var path = r.Output.Single(o => o.P("ComputerName") == d.Name).P("Path");
-                var manifest = File.ReadAllText(path.Replace(".img.zst", ".json"));
-                Assert.Contains(d.Model, manifest);
-                Assert.Contains("\"rootSource\": \"" + d.RootLoopDevice + "\"", manifest);
+                var manifest = BackupManifest.Parse(File.ReadAllText(path.Replace(".img.zst", ".json")));
+                Assert.Equal(d.Model, manifest.Device.Model);
+                Assert.Equal(d.RootLoopDevice, manifest.Device.RootSource);
                 using var target = new CardImage(300 * MiB, "label: dos\ntype=83\n", "restore-" + i + ".img");
                 Run.Cmd("wipefs", "-a", target.Loop!);
                 var rr = ps.Run("Restore-SdCard -Path $args[0] -DevicePath $args[1] -Confirm:$false", path, target.Loop!);
@@ -153,7 +154,7 @@ namespace EdgeOps.Tests.Backup
             var r = ps.Run("Get-EdgeDevice -Inventory $args[0] -Name $args[1] | Backup-SdCard -Destination $args[2] -StopService edge-infer, edge-mqtt -Verbose", Fleet.InventoryPath, d.Name, dest);
             Assert.True(r.Errors.Count == 0, Errors(r));
             Assert.Equal("edge-infer stop\nedge-mqtt stop\nedge-mqtt start\nedge-infer start\n", d.ExecOk("cat /var/lib/edgeops-services.log"));
-            Assert.Contains("\"stoppedServices\": [\"edge-infer\", \"edge-mqtt\"]", File.ReadAllText(r.Output.Single().P("Path").Replace(".img.zst", ".json")));
+            Assert.Equal(new[] { "edge-infer", "edge-mqtt" }, BackupManifest.Parse(File.ReadAllText(r.Output.Single().P("Path").Replace(".img.zst", ".json"))).StoppedServices);
 
             // a backup that fails after the services were stopped (the destination fills up) starts them again
             d.ExecOk("rm -f /var/lib/edgeops-services.log; head -c 24M /dev/urandom > /home/pi/fill.bin; sync");
