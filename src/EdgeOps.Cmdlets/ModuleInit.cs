@@ -68,7 +68,7 @@ namespace EdgeOps.Commands
 
     sealed class EngineLoadContext : AssemblyLoadContext
     {
-        readonly string _dir, _coreDir;
+        readonly string _dir, _coreDir, _readyToRunDir;
         readonly HashSet<string> _platform;
 
         public EngineLoadContext(string dir)
@@ -76,6 +76,10 @@ namespace EdgeOps.Commands
             _dir = dir;
             // .NET 8 or later (PowerShell 7.4+): the .NET builds of the libraries that have faster ones (see the engine's project)
             _coreDir = Environment.Version.Major >= 8 ? Path.Combine(dir, "core") : null;
+            // .NET 10 on linux-x64 (PowerShell 7.6): the same builds ReadyToRun-compiled for it (build/ReadyToRun), so a new
+            // pwsh does not JIT-compile them; their native code is only valid for the runtime it was compiled against
+            _readyToRunDir = Environment.Version.Major == 10 && RuntimeInformation.IsOSPlatform(OSPlatform.Linux)
+                && RuntimeInformation.ProcessArchitecture == Architecture.X64 ? Path.Combine(dir, "core", "net10.0-linux-x64") : null;
             // Framework and host assemblies (System.*, System.Management.Automation) stay shared with the default context.
             var tpa = (AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES") as string ?? "")
                 .Split(Path.PathSeparator).Where(p => p.Length > 0).Select(Path.GetFileNameWithoutExtension);
@@ -88,8 +92,12 @@ namespace EdgeOps.Commands
             var path = Path.Combine(_dir, name.Name + ".dll");
             if (!File.Exists(path)) return null;
             if (_platform.Contains(name.Name) && IsFrameworkName(name.Name)) return null;
-            var core = _coreDir == null ? null : Path.Combine(_coreDir, name.Name + ".dll");
-            return LoadFromAssemblyPath(core != null && File.Exists(core) ? core : path);
+            foreach (var preferred in new[] { _readyToRunDir, _coreDir })
+            {
+                var candidate = preferred == null ? null : Path.Combine(preferred, name.Name + ".dll");
+                if (candidate != null && File.Exists(candidate)) return LoadFromAssemblyPath(candidate);
+            }
+            return LoadFromAssemblyPath(path);
         }
 
         // A platform assembly of the runtime (System.*, Microsoft.Win32.*, netstandard) is always shared;

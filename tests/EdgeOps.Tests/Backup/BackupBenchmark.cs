@@ -131,7 +131,7 @@ namespace EdgeOps.Tests.Backup
             // card's cache is dropped before each (outside the measured CPU), and each backup's files are removed after it.
             // `module` is this build's, or another's (EDGEOPS_BENCH_BASELINE_MODULE: today's main, built by run.sh).
             int ownRuns = (int)Math.Max(2, Env("EDGEOPS_BENCH_OWN_RUNS", 6));
-            (double[] s, double[] cpu, double start) OwnProcess(string module)
+            (double[] s, double[] cpu, double start, double[] jit) OwnProcess(string module)
             {
                 var script = Path.Combine(work, "own-process.ps1");
                 File.WriteAllText(script, string.Join("\n",
@@ -141,12 +141,12 @@ namespace EdgeOps.Tests.Backup
                     "$p.Refresh(); $before = $p.TotalProcessorTime.TotalSeconds",
                     "for ($i = 0; $i -lt $Runs; $i++) {",
                     "  & sh -c $env:EDGEOPS_BENCH_FLUSH",
-                    "  $p.Refresh(); $c0 = $p.TotalProcessorTime.TotalSeconds; $w = [Diagnostics.Stopwatch]::StartNew()",
+                    "  $p.Refresh(); $c0 = $p.TotalProcessorTime.TotalSeconds; $w = [Diagnostics.Stopwatch]::StartNew(); $m0 = [System.Runtime.JitInfo]::GetCompiledMethodCount($false)",
                     "  if ($i -eq 0) { Import-Module $Module -ErrorAction Stop }",
                     "  $r = Get-EdgeDevice -Inventory $Inventory | Backup-SdCard -Destination $Dest -SudoCredential $sudo -ErrorAction Stop",
                     "  $w.Stop(); $p.Refresh()",
                     "  if (-not $r.Verified) { throw 'not verified' }",
-                    "  'run {0} {1} {2}' -f $i, $w.Elapsed.TotalSeconds.ToString([cultureinfo]::InvariantCulture), ($p.TotalProcessorTime.TotalSeconds - $c0).ToString([cultureinfo]::InvariantCulture)",
+                    "  'run {0} {1} {2} {3}' -f $i, $w.Elapsed.TotalSeconds.ToString([cultureinfo]::InvariantCulture), ($p.TotalProcessorTime.TotalSeconds - $c0).ToString([cultureinfo]::InvariantCulture), ([System.Runtime.JitInfo]::GetCompiledMethodCount($false) - $m0)",
                     "  Get-ChildItem -LiteralPath $Dest -Recurse -File -Force | Remove-Item -Force",
                     "}",
                     "'start {0}' -f $before.ToString([cultureinfo]::InvariantCulture)"));
@@ -171,20 +171,21 @@ namespace EdgeOps.Tests.Backup
                 Assert.True(p.ExitCode == 0, string.Join("\n", lines) + err.Result);
                 double[] F(string key) => lines.Single(l => l.StartsWith(key + " "))[(key.Length + 1)..].Trim().Split(' ').Select(x => double.Parse(x, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
                 var runs = Enumerable.Range(0, ownRuns).Select(i => F($"run {i}")).ToList();
-                return (runs.Select(r => r[0]).ToArray(), runs.Select(r => r[1]).ToArray(), F("start")[0]);
+                return (runs.Select(r => r[0]).ToArray(), runs.Select(r => r[1]).ToArray(), F("start")[0], runs.Select(r => r[2]).ToArray());
             }
             var baselineModule = Environment.GetEnvironmentVariable("EDGEOPS_BENCH_BASELINE_MODULE") is { Length: > 0 } bm ? bm : null;
             var baselineName = Environment.GetEnvironmentVariable("EDGEOPS_BENCH_BASELINE_LABEL") ?? "baseline";
             string Series(double[] xs, string format) => string.Join(" ", xs.Select(x => x.ToString(format, System.Globalization.CultureInfo.InvariantCulture)));
             // One line per module: CPU seconds per GiB of card for each backup in the row, and walls against the one-liner's.
-            void SayOwn(string what, string who, (double[] s, double[] cpu, double start) own, double oneLiner)
+            void SayOwn(string what, string who, (double[] s, double[] cpu, double start, double[] jit) own, double oneLiner)
             {
                 var perGiB = own.cpu.Select(c => c / (cardMiB / 1024.0)).ToArray();
                 Say($"{what}: {who}: {own.s.Length} backups in a row in a pwsh process of its own: controller CPU per GiB {Series(perGiB, "0.00")} " +
                     $"(mean {perGiB.Average():0.00}; pwsh's own start before them {own.start:0.00} s); wall {Series(own.s, "0.0")} s" +
-                    (oneLiner > 0 ? $" = {Series(own.s.Select(x => x / oneLiner).ToArray(), "0.00")}x the one-liner's" : ""));
+                    (oneLiner > 0 ? $" = {Series(own.s.Select(x => x / oneLiner).ToArray(), "0.00")}x the one-liner's" : "") +
+                    $"; methods JIT-compiled {Series(own.jit, "0")}");
             }
-            void SayRatio(string what, (double[] s, double[] cpu, double start) ours, (double[] s, double[] cpu, double start) theirs) =>
+            void SayRatio(string what, (double[] s, double[] cpu, double start, double[] jit) ours, (double[] s, double[] cpu, double start, double[] jit) theirs) =>
                 Say($"{what}: controller CPU of this code / {baselineName}'s, backup by backup: {Series(ours.cpu.Zip(theirs.cpu, (a, b) => a / b).ToArray(), "0.00")} " +
                     $"(of the means {ours.cpu.Average() / theirs.cpu.Average():0.00})");
             double gib = cardMiB / 1024.0;
