@@ -18,6 +18,9 @@ function Invoke-Process {
     $psi = [Diagnostics.ProcessStartInfo]::new($File)
     foreach ($a in $Arguments) { $psi.ArgumentList.Add($a) }
     if ($WorkingDirectory) { $psi.WorkingDirectory = $WorkingDirectory }
+    # plain text from a child pwsh: its error text ends up in failure messages, and the NUnit report refuses ESC characters
+    $psi.Environment['NO_COLOR'] = '1'
+
     foreach ($k in $Environment.Keys) { if ($null -eq $Environment[$k]) { $psi.Environment.Remove($k) | Out-Null } else { $psi.Environment[$k] = [string]$Environment[$k] } }
     $psi.RedirectStandardOutput = $true; $psi.RedirectStandardError = $true; $psi.RedirectStandardInput = $true
     $p = [Diagnostics.Process]::Start($psi)

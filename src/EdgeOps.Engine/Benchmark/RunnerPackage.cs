@@ -83,9 +83,13 @@ namespace EdgeOps.Benchmark
 
         static string ModuleDirectory()
         {
-            // The engine sits in <module>/Dependencies/ (or a test's bin folder).
+            // The engine sits in <module>/Dependencies/, or below it (core/net10.0-linux-x64/: the ReadyToRun build), or in a
+            // test's bin folder.
             var dir = Path.GetDirectoryName(typeof(RunnerPackage).Assembly.Location) ?? ".";
-            return string.Equals(Path.GetFileName(dir), "Dependencies", StringComparison.OrdinalIgnoreCase) ? Path.GetDirectoryName(dir) : dir;
+            var d = dir;
+            for (int up = 0; up < 3 && !string.IsNullOrEmpty(d); up++, d = Path.GetDirectoryName(d))
+                if (string.Equals(Path.GetFileName(d), "Dependencies", StringComparison.OrdinalIgnoreCase)) return Path.GetDirectoryName(d);
+            return dir;
         }
 
         /// <summary>The runner in a folder (a module's runners/&lt;rid&gt;/, a publish output), or null when it has none.</summary>

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using EdgeOps.Tests.Infrastructure;
 using Xunit;
 
@@ -92,7 +93,10 @@ public class TestEdgeDeviceTests
         var asm = lines.Where(l => l.StartsWith("asm|")).Select(l => l.Split('|')).ToList();
         Assert.Contains(asm, a => a[1] == "Renci.SshNet");
         Assert.Contains(asm, a => a[1] == "BouncyCastle.Cryptography");
+        // the .NET builds, ReadyToRun-compiled where the host is .NET 10 on linux-x64 (build/ReadyToRun)
         var core = Path.Combine(Path.GetDirectoryName(Repo.ModuleManifest)!, "Dependencies", "core");
+        if (Environment.Version.Major == 10 && OperatingSystem.IsLinux() && RuntimeInformation.ProcessArchitecture == Architecture.X64)
+            core = Path.Combine(core, "net10.0-linux-x64");
         Assert.All(asm, a => Assert.Equal(core, Path.GetDirectoryName(a[2])));
     }
 
