@@ -56,14 +56,17 @@ Describe 'ReadyToRun builds for .NET 10 on linux-x64' {
     }
 
     It 'are what a new pwsh loads, and reading an inventory JIT-compiles far fewer methods than with the IL builds alone (about 1,000 against 1,900: the rest is PowerShell binding the cmdlet)' -Skip:(-not $readyToRunHere) {
-        $with = Invoke-Probe $module
-        $with.Lines[1..2] | Should -Be @((Join-Path $r2r EdgeOps.Engine.dll), (Join-Path $r2r YamlDotNet.dll))
         # the control: the same module without the folder, so the check below can fail
         $plain = Join-Path $temp 'EdgeOps plain'
         Copy-Item -LiteralPath $module -Destination $plain -Recurse
         Remove-Item -LiteralPath (Join-Path $plain Dependencies/core/net10.0-linux-x64) -Recurse
-        $without = Invoke-Probe $plain
-        $without.Lines[1] | Should -Be (Join-Path $plain Dependencies/EdgeOps.Engine.dll)
-        [int] $with.Lines[0] | Should -BeLessThan ([int] $without.Lines[0] * 0.75) -Because "JIT-compiled methods: $($with.Lines[0]) with the ReadyToRun builds, $($without.Lines[0]) without"
+        # three fresh processes each: on a busy machine the runtime compiles more on the way, never less, so the fewest counts
+        $with = 1..3 | ForEach-Object { Invoke-Probe $module }
+        $without = 1..3 | ForEach-Object { Invoke-Probe $plain }
+        $with[0].Lines[1..2] | Should -Be @((Join-Path $r2r EdgeOps.Engine.dll), (Join-Path $r2r YamlDotNet.dll))
+        $without[0].Lines[1] | Should -Be (Join-Path $plain Dependencies/EdgeOps.Engine.dll)
+        $fewestWith = ($with | ForEach-Object { [int] $_.Lines[0] } | Measure-Object -Minimum).Minimum
+        $fewestWithout = ($without | ForEach-Object { [int] $_.Lines[0] } | Measure-Object -Minimum).Minimum
+        $fewestWith | Should -BeLessThan ($fewestWithout * 0.75) -Because "JIT-compiled methods: $($with.ForEach({ $_.Lines[0] }) -join ', ') with the ReadyToRun builds, $($without.ForEach({ $_.Lines[0] }) -join ', ') without"
     }
 }
