@@ -5,7 +5,8 @@
 # processes; tests/fleet/device.sh). The card's cache is flushed before each method. Measured, throttled and not:
 #   ssh <device> 'sudo dd if=<card> bs=4M' | zstd -1 -T0 > file
 #   Backup-SdCard in a new PowerShell host (its start, the stream and the read-back check)
-#   Backup-SdCard 6 times in a row in a pwsh process of its own, with this code and with main before issue 16
+#   Backup-SdCard 6 times in a row in a pwsh process of its own, with this code and with main before issue 16, in the
+#   PowerShell .NET tool and in a copy of it with ReadyToRun-compiled PowerShell assemblies
 # with the physical limit (used blocks / card speed), the controller's CPU seconds per GiB of card, and 8 devices
 # backed up at once by one controller. Needs root. Knobs: EDGEOPS_BENCH_CARD_MIB (1024), EDGEOPS_BENCH_USED_MIB (310),
 # EDGEOPS_BENCH_DELETED_MIB (100), EDGEOPS_BENCH_CARD_MIBPS (40), EDGEOPS_BENCH_DEVICES (8).
@@ -17,13 +18,32 @@ dotnet build tests/EdgeOps.Tests -c Release -v q -nologo >/dev/null
 # "Today's" code, the issue's baseline (main before issue 16, 9b33069), built beside this tree from git, so one run
 # measures both the same way: a pwsh process backing up the card several times in a row (EDGEOPS_BENCH_OWN_RUNS, 6).
 # EDGEOPS_BENCH_BASELINE=<commit> picks another, =none skips it.
+bt="" pd=""
+cleanup() {
+  if [ -n "$bt" ]; then git worktree remove --force "$bt" >/dev/null 2>&1 || rm -rf "$bt"; git worktree prune; fi
+  if [ -n "$pd" ]; then rm -rf "$pd"; fi
+}
+trap cleanup EXIT
 base=${EDGEOPS_BENCH_BASELINE:-9b33069}
 if [ "$base" != none ]; then
   bt=$(mktemp -d /var/tmp/edgeops-bench-baseline.XXXXXX)
-  trap 'git worktree remove --force "$bt" >/dev/null 2>&1 || rm -rf "$bt"; git worktree prune' EXIT
   git worktree add --detach -q "$bt" "$base"
   dotnet build "$bt/EdgeOps.sln" -c Release -v q -nologo >/dev/null
   export EDGEOPS_BENCH_BASELINE_MODULE="$bt/out/module/EdgeOps/EdgeOps.psd1" EDGEOPS_BENCH_BASELINE_LABEL="main before issue 16 ($(git rev-parse --short "$base"))"
+fi
+# The row runs in the repository's pwsh (the PowerShell .NET tool, whose own assemblies are IL only: each new process
+# JIT-compiles PowerShell itself) and again in a copy of it whose five main assemblies are ReadyToRun-compiled with the
+# SDK's crossgen2 (restored by the Release build), as PowerShell's own packages ship them. EDGEOPS_BENCH_PWSH=none skips it.
+if [ "${EDGEOPS_BENCH_PWSH:-}" != none ]; then
+  tool=$(dirname "$(dotnet pwsh -NoProfile -Command '[psobject].Assembly.Location')")
+  fw=$(dirname "$(dotnet pwsh -NoProfile -Command '[object].Assembly.Location')")
+  cg=$(ls -d "${NUGET_PACKAGES:-$HOME/.nuget/packages}/microsoft.netcore.app.crossgen2.linux-x64/$(basename "$fw" | cut -d. -f1)."*/tools/crossgen2 | sort -V | tail -n1)
+  pd=$(mktemp -d /var/tmp/edgeops-bench-pwsh.XXXXXX)
+  cp -r "$tool/." "$pd/"
+  for a in System.Management.Automation Microsoft.PowerShell.ConsoleHost Microsoft.PowerShell.Commands.Utility Microsoft.PowerShell.Commands.Management Microsoft.PowerShell.Security; do
+    "$cg" -r "$fw/" -r "$tool/*.dll" --targetos linux --targetarch x64 -O "$tool/$a.dll" -o "$pd/$a.dll" >/dev/null
+  done
+  export EDGEOPS_BENCH_PWSH="$pd/pwsh.dll"
 fi
 echo "uptime before: $(uptime)"
 EDGEOPS_BENCH=1 dotnet test tests/EdgeOps.Tests -c Release --no-build --filter "FullyQualifiedName~BackupBenchmark" \

@@ -131,6 +131,12 @@ namespace EdgeOps.Tests.Backup
             // card's cache is dropped before each (outside the measured CPU), and each backup's files are removed after it.
             // `module` is this build's, or another's (EDGEOPS_BENCH_BASELINE_MODULE: today's main, built by run.sh).
             int ownRuns = (int)Math.Max(2, Env("EDGEOPS_BENCH_OWN_RUNS", 6));
+            // The pwsh they run in: the repository's, the PowerShell .NET tool (`pwsh`), whose own assemblies are IL only, so a
+            // new process JIT-compiles PowerShell itself; and EDGEOPS_BENCH_PWSH, a pwsh.dll whose own assemblies are
+            // ReadyToRun-compiled (run.sh makes one from the tool with the SDK's crossgen2), as PowerShell's packages ship them.
+            var pwshes = new List<(string path, string name)> { ("pwsh", "the PowerShell .NET tool") };
+            if (Environment.GetEnvironmentVariable("EDGEOPS_BENCH_PWSH") is { Length: > 0 } pw) pwshes.Add((pw, "a pwsh with ReadyToRun-compiled PowerShell assemblies"));
+            var ownPwsh = pwshes[0].path;
             (double[] s, double[] cpu, double start, double[] jit) OwnProcess(string module)
             {
                 var script = Path.Combine(work, "own-process.ps1");
@@ -155,7 +161,7 @@ namespace EdgeOps.Tests.Backup
                 foreach (var a in wrap.Skip(1).Concat(wrap.Length > 0 ? new[] { "dotnet" } : new string[0])) psi.ArgumentList.Add(a);
                 foreach (var kv in (Environment.GetEnvironmentVariable("EDGEOPS_BENCH_CHILD_ENV") ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries))
                     psi.Environment[kv.Split('=')[0]] = kv.Substring(kv.IndexOf('=') + 1);
-                foreach (var a in new[] { "pwsh", "-NoProfile", "-NoLogo", "-File", script, fleet.WriteInventory(Path.Combine(work, "inventory.yaml"), new[] { d0 }),
+                foreach (var a in new[] { ownPwsh, "-NoProfile", "-NoLogo", "-File", script, fleet.WriteInventory(Path.Combine(work, "inventory.yaml"), new[] { d0 }),
                                           Path.Combine(work, "dest"), module, ownRuns.ToString(System.Globalization.CultureInfo.InvariantCulture) })
                     psi.ArgumentList.Add(a);
                 psi.Environment["EDGEOPS_BENCH_SUDO"] = fleet.SudoPassword;
@@ -180,13 +186,13 @@ namespace EdgeOps.Tests.Backup
             void SayOwn(string what, string who, (double[] s, double[] cpu, double start, double[] jit) own, double oneLiner)
             {
                 var perGiB = own.cpu.Select(c => c / (cardMiB / 1024.0)).ToArray();
-                Say($"{what}: {who}: {own.s.Length} backups in a row in a pwsh process of its own: controller CPU per GiB {Series(perGiB, "0.00")} " +
+                Say($"{what}: {who}: {own.s.Length} backups in a row in a process of {pwshes.Single(x => x.path == ownPwsh).name}: controller CPU per GiB {Series(perGiB, "0.00")} " +
                     $"(mean {perGiB.Average():0.00}; pwsh's own start before them {own.start:0.00} s); wall {Series(own.s, "0.0")} s" +
                     (oneLiner > 0 ? $" = {Series(own.s.Select(x => x / oneLiner).ToArray(), "0.00")}x the one-liner's" : "") +
                     $"; methods JIT-compiled {Series(own.jit, "0")}");
             }
             void SayRatio(string what, (double[] s, double[] cpu, double start, double[] jit) ours, (double[] s, double[] cpu, double start, double[] jit) theirs) =>
-                Say($"{what}: controller CPU of this code / {baselineName}'s, backup by backup: {Series(ours.cpu.Zip(theirs.cpu, (a, b) => a / b).ToArray(), "0.00")} " +
+                Say($"{what}, {pwshes.Single(x => x.path == ownPwsh).name}: controller CPU of this code / {baselineName}'s, backup by backup: {Series(ours.cpu.Zip(theirs.cpu, (a, b) => a / b).ToArray(), "0.00")} " +
                     $"(of the means {ours.cpu.Average() / theirs.cpu.Average():0.00})");
             double gib = cardMiB / 1024.0;
             // Profiling: EDGEOPS_BENCH_ONLY=own (or fleet: the devices at once) runs only the backup in a pwsh process of its own (EDGEOPS_BENCH_REPEAT times),
@@ -196,7 +202,9 @@ namespace EdgeOps.Tests.Backup
             {
                 d0.SetCardReadLimit(mibps << 20);
                 for (int k = 0; k < (int)Env("EDGEOPS_BENCH_REPEAT", 1); k++)
+                foreach (var (path, _) in pwshes)
                 {
+                    ownPwsh = path;
                     var own = OwnProcess(Environment.GetEnvironmentVariable("EDGEOPS_BENCH_MODULE") is { Length: > 0 } m ? m : Repo.ModuleManifest);
                     SayOwn($"own (load {Load()})", "this code", own, 0);
                     if (baselineModule != null)
@@ -245,7 +253,9 @@ namespace EdgeOps.Tests.Backup
                 Say($"{what}: Backup-SdCard again in the same host {again.s,6:0.0} s (load {load}): controller CPU {again.cpu:0.00} s = {again.cpu / gib:0.00} s per GiB of card");
                 Say("    controller CPU by thread (same host): " + again.threads);
                 if (limit > 0)
+                foreach (var (path, _) in pwshes)
                 {
+                    ownPwsh = path;
                     load = Load();
                     var own = OwnProcess(Repo.ModuleManifest);
                     SayOwn($"{what} (load {load})", "this code", own, zs.s);
