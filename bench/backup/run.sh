@@ -33,8 +33,9 @@ if [ "$base" != none ]; then
 fi
 # The row runs in the repository's pwsh (the PowerShell .NET tool, whose own assemblies are IL only: each new process
 # JIT-compiles PowerShell itself) and again in a copy of it whose five main assemblies are ReadyToRun-compiled with the
-# SDK's crossgen2 (restored by the Release build), as PowerShell's own packages ship them. EDGEOPS_BENCH_PWSH=none skips it.
-if [ "${EDGEOPS_BENCH_PWSH:-}" != none ]; then
+# SDK's crossgen2 (restored by the Release build), as PowerShell's own packages ship them. EDGEOPS_BENCH_PWSH=none skips
+# it; EDGEOPS_BENCH_PWSH=<a pwsh.dll> uses that one instead.
+if [ -z "${EDGEOPS_BENCH_PWSH:-}" ]; then
   tool=$(dirname "$(dotnet pwsh -NoProfile -Command '[psobject].Assembly.Location')")
   fw=$(dirname "$(dotnet pwsh -NoProfile -Command '[object].Assembly.Location')")
   cg=$(ls -d "${NUGET_PACKAGES:-$HOME/.nuget/packages}/microsoft.netcore.app.crossgen2.linux-x64/$(basename "$fw" | cut -d. -f1)."*/tools/crossgen2 | sort -V | tail -n1)

@@ -135,7 +135,7 @@ namespace EdgeOps.Tests.Backup
             // new process JIT-compiles PowerShell itself; and EDGEOPS_BENCH_PWSH, a pwsh.dll whose own assemblies are
             // ReadyToRun-compiled (run.sh makes one from the tool with the SDK's crossgen2), as PowerShell's packages ship them.
             var pwshes = new List<(string path, string name)> { ("pwsh", "the PowerShell .NET tool") };
-            if (Environment.GetEnvironmentVariable("EDGEOPS_BENCH_PWSH") is { Length: > 0 } pw) pwshes.Add((pw, "a pwsh with ReadyToRun-compiled PowerShell assemblies"));
+            if (Environment.GetEnvironmentVariable("EDGEOPS_BENCH_PWSH") is { Length: > 0 } pw && pw != "none") pwshes.Add((pw, "a pwsh with ReadyToRun-compiled PowerShell assemblies"));
             var ownPwsh = pwshes[0].path;
             (double[] s, double[] cpu, double start, double[] jit) OwnProcess(string module)
             {
