@@ -136,8 +136,7 @@ namespace EdgeOps.Tests.Backup
             // ReadyToRun-compiled (run.sh makes one from the tool with the SDK's crossgen2), as PowerShell's packages ship them.
             var pwshes = new List<(string path, string name)> { ("pwsh", "the PowerShell .NET tool") };
             if (Environment.GetEnvironmentVariable("EDGEOPS_BENCH_PWSH") is { Length: > 0 } pw && pw != "none") pwshes.Add((pw, "a pwsh with ReadyToRun-compiled PowerShell assemblies"));
-            var ownPwsh = pwshes[0].path;
-            (double[] s, double[] cpu, double start, double[] jit) OwnProcess(string module)
+            (double[] s, double[] cpu, double start, double[] jit) OwnProcess(string module, string pwsh)
             {
                 var script = Path.Combine(work, "own-process.ps1");
                 File.WriteAllText(script, string.Join("\n",
@@ -161,7 +160,7 @@ namespace EdgeOps.Tests.Backup
                 foreach (var a in wrap.Skip(1).Concat(wrap.Length > 0 ? new[] { "dotnet" } : new string[0])) psi.ArgumentList.Add(a);
                 foreach (var kv in (Environment.GetEnvironmentVariable("EDGEOPS_BENCH_CHILD_ENV") ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries))
                     psi.Environment[kv.Split('=')[0]] = kv.Substring(kv.IndexOf('=') + 1);
-                foreach (var a in new[] { ownPwsh, "-NoProfile", "-NoLogo", "-File", script, fleet.WriteInventory(Path.Combine(work, "inventory.yaml"), new[] { d0 }),
+                foreach (var a in new[] { pwsh, "-NoProfile", "-NoLogo", "-File", script, fleet.WriteInventory(Path.Combine(work, "inventory.yaml"), new[] { d0 }),
                                           Path.Combine(work, "dest"), module, ownRuns.ToString(System.Globalization.CultureInfo.InvariantCulture) })
                     psi.ArgumentList.Add(a);
                 psi.Environment["EDGEOPS_BENCH_SUDO"] = fleet.SudoPassword;
@@ -183,16 +182,16 @@ namespace EdgeOps.Tests.Backup
             var baselineName = Environment.GetEnvironmentVariable("EDGEOPS_BENCH_BASELINE_LABEL") ?? "baseline";
             string Series(double[] xs, string format) => string.Join(" ", xs.Select(x => x.ToString(format, System.Globalization.CultureInfo.InvariantCulture)));
             // One line per module: CPU seconds per GiB of card for each backup in the row, and walls against the one-liner's.
-            void SayOwn(string what, string who, (double[] s, double[] cpu, double start, double[] jit) own, double oneLiner)
+            void SayOwn(string what, string who, string pwshName, (double[] s, double[] cpu, double start, double[] jit) own, double oneLiner)
             {
                 var perGiB = own.cpu.Select(c => c / (cardMiB / 1024.0)).ToArray();
-                Say($"{what}: {who}: {own.s.Length} backups in a row in a process of {pwshes.Single(x => x.path == ownPwsh).name}: controller CPU per GiB {Series(perGiB, "0.00")} " +
+                Say($"{what}: {who}: {own.s.Length} backups in a row in a process of {pwshName}: controller CPU per GiB {Series(perGiB, "0.00")} " +
                     $"(mean {perGiB.Average():0.00}; pwsh's own start before them {own.start:0.00} s); wall {Series(own.s, "0.0")} s" +
                     (oneLiner > 0 ? $" = {Series(own.s.Select(x => x / oneLiner).ToArray(), "0.00")}x the one-liner's" : "") +
                     $"; methods JIT-compiled {Series(own.jit, "0")}");
             }
-            void SayRatio(string what, (double[] s, double[] cpu, double start, double[] jit) ours, (double[] s, double[] cpu, double start, double[] jit) theirs) =>
-                Say($"{what}, {pwshes.Single(x => x.path == ownPwsh).name}: controller CPU of this code / {baselineName}'s, backup by backup: {Series(ours.cpu.Zip(theirs.cpu, (a, b) => a / b).ToArray(), "0.00")} " +
+            void SayRatio(string what, string pwshName, (double[] s, double[] cpu, double start, double[] jit) ours, (double[] s, double[] cpu, double start, double[] jit) theirs) =>
+                Say($"{what}, {pwshName}: controller CPU of this code / {baselineName}'s, backup by backup: {Series(ours.cpu.Zip(theirs.cpu, (a, b) => a / b).ToArray(), "0.00")} " +
                     $"(of the means {ours.cpu.Average() / theirs.cpu.Average():0.00})");
             double gib = cardMiB / 1024.0;
             // Profiling: EDGEOPS_BENCH_ONLY=own (or fleet: the devices at once) runs only the backup in a pwsh process of its own (EDGEOPS_BENCH_REPEAT times),
@@ -202,16 +201,15 @@ namespace EdgeOps.Tests.Backup
             {
                 d0.SetCardReadLimit(mibps << 20);
                 for (int k = 0; k < (int)Env("EDGEOPS_BENCH_REPEAT", 1); k++)
-                foreach (var (path, _) in pwshes)
+                foreach (var (path, name) in pwshes)
                 {
-                    ownPwsh = path;
-                    var own = OwnProcess(Environment.GetEnvironmentVariable("EDGEOPS_BENCH_MODULE") is { Length: > 0 } m ? m : Repo.ModuleManifest);
-                    SayOwn($"own (load {Load()})", "this code", own, 0);
+                    var own = OwnProcess(Environment.GetEnvironmentVariable("EDGEOPS_BENCH_MODULE") is { Length: > 0 } m ? m : Repo.ModuleManifest, path);
+                    SayOwn($"own (load {Load()})", "this code", name, own, 0);
                     if (baselineModule != null)
                     {
-                        var old = OwnProcess(baselineModule);
-                        SayOwn($"own (load {Load()})", baselineName, old, 0);
-                        SayRatio("own", own, old);
+                        var old = OwnProcess(baselineModule, path);
+                        SayOwn($"own (load {Load()})", baselineName, name, old, 0);
+                        SayRatio("own", name, own, old);
                     }
                 }
                 return;
@@ -253,18 +251,17 @@ namespace EdgeOps.Tests.Backup
                 Say($"{what}: Backup-SdCard again in the same host {again.s,6:0.0} s (load {load}): controller CPU {again.cpu:0.00} s = {again.cpu / gib:0.00} s per GiB of card");
                 Say("    controller CPU by thread (same host): " + again.threads);
                 if (limit > 0)
-                foreach (var (path, _) in pwshes)
+                foreach (var (path, name) in pwshes)
                 {
-                    ownPwsh = path;
                     load = Load();
-                    var own = OwnProcess(Repo.ModuleManifest);
-                    SayOwn($"{what} (load {load})", "this code", own, zs.s);
+                    var own = OwnProcess(Repo.ModuleManifest, path);
+                    SayOwn($"{what} (load {load})", "this code", name, own, zs.s);
                     if (baselineModule != null)
                     {
                         load = Load();
-                        var old = OwnProcess(baselineModule);
-                        SayOwn($"{what} (load {load})", baselineName, old, zs.s);
-                        SayRatio(what, own, old);
+                        var old = OwnProcess(baselineModule, path);
+                        SayOwn($"{what} (load {load})", baselineName, name, old, zs.s);
+                        SayRatio(what, name, own, old);
                     }
                 }
                 if (limit > 0)
