@@ -245,9 +245,12 @@ public sealed class WheelBuildFleetTests : IClassFixture<StorageServers>, IDispo
         var started = StartBuild(ps, d, TestProjects.CMakeNinja(Path.Combine(_temp, "resume"), kernels), "-Jobs 1");
         var id = started.P("Id");
         var before = Until(ps, d, id, b => int.Parse(b.P("StepsDone")) >= 5, "five steps");
-        // every process at once, as a power cut or the kernel would: the build's process group in one kill(2)
+        // every process at once, as a power cut or the kernel would: the build's process group in one kill(2), then every
+        // process carrying the build's id, swept again until none is left (one started while a sweep passed survives it)
         d.ExecOk($"read -r pid _ < '{started.P("Directory")}/pid' && kill -s KILL -- \"-$pid\"; " +
-                 $"for p in /proc/[0-9]*; do tr '\\0' '\\n' < \"$p/environ\" 2>/dev/null | grep -qx 'EDGEOPS_BUILD_ID={id}' && kill -KILL \"${{p#/proc/}}\"; done; true");
+                 $"for round in 1 2 3 4 5 6 7 8 9 10; do n=0; " +
+                 $"for p in /proc/[0-9]*; do tr '\\0' '\\n' < \"$p/environ\" 2>/dev/null | grep -qx 'EDGEOPS_BUILD_ID={id}' && kill -KILL \"${{p#/proc/}}\" && n=$((n + 1)); done; " +
+                 $"[ \"$n\" -eq 0 ] && break; sleep 0.1; done; true");
         var killed = Until(ps, d, id, b => b.P("State") != "Running", "the runner's end seen", 20);
         Assert.Equal("Interrupted", killed.P("State"));
         Assert.Equal("0", killed.P("Processes"));
