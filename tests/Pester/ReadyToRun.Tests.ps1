@@ -55,7 +55,7 @@ Describe 'ReadyToRun builds for .NET 10 on linux-x64' {
         }
     }
 
-    It 'are what a new pwsh loads, and reading an inventory JIT-compiles far fewer methods than with the IL builds alone (about 1,000 against 1,900: the rest is PowerShell binding the cmdlet)' -Skip:(-not $readyToRunHere) {
+    It 'are what a new pwsh loads, and reading an inventory JIT-compiles hundreds of methods fewer than with the IL builds alone (the rest is PowerShell binding the cmdlet)' -Skip:(-not $readyToRunHere) {
         # the control: the same module without the folder, so the check below can fail
         $plain = Join-Path $temp 'EdgeOps plain'
         Copy-Item -LiteralPath $module -Destination $plain -Recurse
@@ -67,6 +67,8 @@ Describe 'ReadyToRun builds for .NET 10 on linux-x64' {
         $without[0].Lines[1] | Should -Be (Join-Path $plain Dependencies/EdgeOps.Engine.dll)
         $fewestWith = ($with | ForEach-Object { [int] $_.Lines[0] } | Measure-Object -Minimum).Minimum
         $fewestWithout = ($without | ForEach-Object { [int] $_.Lines[0] } | Measure-Object -Minimum).Minimum
-        $fewestWith | Should -BeLessThan ($fewestWithout * 0.75) -Because "JIT-compiled methods: $($with.ForEach({ $_.Lines[0] }) -join ', ') with the ReadyToRun builds, $($without.ForEach({ $_.Lines[0] }) -join ', ') without"
+        # quiet: about 1,000 against 1,900; late in a full suite run 1,400 against 1,860 (the ReadyToRun methods are never
+        # compiled, what else the runtime compiles on the way varies); with the IL builds alone both sides are the same
+        $fewestWith | Should -BeLessThan ($fewestWithout - 200) -Because "JIT-compiled methods: $($with.ForEach({ $_.Lines[0] }) -join ', ') with the ReadyToRun builds, $($without.ForEach({ $_.Lines[0] }) -join ', ') without"
     }
 }
