@@ -159,8 +159,8 @@ namespace EdgeOps.Backup
         readonly long _imageSize;
         readonly BlockMap _map;
         readonly IncrementalHash _compressed = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        /// <summary>What the read-back compares with: XXH128 of the stored bytes (the sha256 above names them in the manifest).</summary>
-        readonly System.IO.Hashing.XxHash128 _stored = new System.IO.Hashing.XxHash128();
+        /// <summary>What the read-back compares with: the CRC-64 of the stored bytes (the sha256 above names them in the manifest).</summary>
+        readonly System.IO.Hashing.Crc64 _stored = new System.IO.Hashing.Crc64();
         readonly ZstdFrameScanner _scanner = new ZstdFrameScanner();
         readonly ImageHasher _hasher;
         readonly ZstdDecoder.Push _decoder;
@@ -261,7 +261,7 @@ namespace EdgeOps.Backup
 
         /// <summary>
         /// Ends the stream: checks every chunk arrived and decoded; returns the image's identity (its block map's checksum),
-        /// the stored bytes' sha256, and their XXH128 for the read-back check.
+        /// the stored bytes' sha256, and their CRC-64 for the read-back check.
         /// </summary>
         public (string raw, string compressed, string check) Finish()
         {

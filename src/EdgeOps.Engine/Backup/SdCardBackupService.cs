@@ -124,14 +124,14 @@ namespace EdgeOps.Backup
                         RestartServices(ctx, t, stopped);
                     }
 
-                    // Verify what is on the destination: the stored bytes must be the ones that decoded to the image. XXH128 (not
+                    // Verify what is on the destination: the stored bytes must be the ones that decoded to the image. A CRC-64 (not
                     // sha256 a second time): the read-back proves the bytes unchanged; the sha256 that names them was taken as they came.
                     var verifyTime = Stopwatch.StartNew();
                     var onDisk = CheckStored(image, ct);
                     ctx.Verbose($"verified the stored image in {verifyTime.Elapsed.TotalSeconds:0.00} s");
                     if (onDisk != hashes.check)
                         throw new EdgeOpsException("BackupVerifyFailed", "WriteError",
-                            $"{name}: the image read back from '{store.Location}' differs from what was written (XXH128 {onDisk} vs {hashes.check}); the previous backups are untouched. Check the destination's disk, then run the backup again.");
+                            $"{name}: the image read back from '{store.Location}' differs from what was written (CRC-64 {onDisk} vs {hashes.check}); the previous backups are untouched. Check the destination's disk, then run the backup again.");
 
                     var manifest = BuildManifest(ctx.Device, probe, layout, facts, names, hashes, stored, compression, stopped, stamp, sw.Elapsed.TotalSeconds);
                     mapFile = WriteText(store, BackupDestination.Key(name, names.Map), map.ToXml(), ct);
@@ -337,7 +337,7 @@ namespace EdgeOps.Backup
 
         static string CheckStored(StagedObject staged, CancellationToken ct)
         {
-            using (var s = staged.OpenRead()) return StorageTransfer.Xxh128(s, ct);
+            using (var s = staged.OpenRead()) return StorageTransfer.Crc64(s, ct);
         }
 
         static StagedObject WriteText(IObjectStore store, string key, string text, CancellationToken ct)

@@ -136,11 +136,15 @@ namespace EdgeOps.Tests.Backup
             // ReadyToRun-compiled (run.sh makes one from the tool with the SDK's crossgen2), as PowerShell's packages ship them.
             var pwshes = new List<(string path, string name)> { ("pwsh", "the PowerShell .NET tool") };
             if (Environment.GetEnvironmentVariable("EDGEOPS_BENCH_PWSH") is { Length: > 0 } pw && pw != "none") pwshes.Add((pw, "a pwsh with ReadyToRun-compiled PowerShell assemblies"));
-            (double[] s, double[] cpu, double start, double[] jit) OwnProcess(string module, string pwsh)
+            // devices: d0 alone, or several backed up at once (the fleet row: each backup of the row takes them all);
+            // runs: how many backups the row has (ownRuns by default)
+            (double[] s, double[] cpu, double start, double[] jit) OwnProcess(string module, string pwsh, IReadOnlyList<SimulatedDevice>? devices = null, int runs = 0)
             {
+                devices ??= new[] { d0 };
+                if (runs <= 0) runs = ownRuns;
                 var script = Path.Combine(work, "own-process.ps1");
                 File.WriteAllText(script, string.Join("\n",
-                    "param($Inventory, $Dest, $Module, [int]$Runs)",
+                    "param($Inventory, $Dest, $Module, [int]$Runs, [int]$Devices)",
                     "$p = [Diagnostics.Process]::GetCurrentProcess()",
                     "$sudo = [pscredential]::new('pi', (ConvertTo-SecureString $env:EDGEOPS_BENCH_SUDO -AsPlainText -Force))",
                     "$p.Refresh(); $before = $p.TotalProcessorTime.TotalSeconds",
@@ -148,9 +152,9 @@ namespace EdgeOps.Tests.Backup
                     "  & sh -c $env:EDGEOPS_BENCH_FLUSH",
                     "  $p.Refresh(); $c0 = $p.TotalProcessorTime.TotalSeconds; $w = [Diagnostics.Stopwatch]::StartNew(); $m0 = [System.Runtime.JitInfo]::GetCompiledMethodCount($false)",
                     "  if ($i -eq 0) { Import-Module $Module -ErrorAction Stop }",
-                    "  $r = Get-EdgeDevice -Inventory $Inventory | Backup-SdCard -Destination $Dest -SudoCredential $sudo -ErrorAction Stop",
+                    "  $r = @(Get-EdgeDevice -Inventory $Inventory | Backup-SdCard -Destination $Dest -SudoCredential $sudo -ThrottleLimit 16 -ErrorAction Stop)",
                     "  $w.Stop(); $p.Refresh()",
-                    "  if (-not $r.Verified) { throw 'not verified' }",
+                    "  if ($r.Count -ne $Devices -or @($r | Where-Object { -not $_.Verified }).Count) { throw \"$($r.Count) results, not $Devices verified backups\" }",
                     "  'run {0} {1} {2} {3}' -f $i, $w.Elapsed.TotalSeconds.ToString([cultureinfo]::InvariantCulture), ($p.TotalProcessorTime.TotalSeconds - $c0).ToString([cultureinfo]::InvariantCulture), ([System.Runtime.JitInfo]::GetCompiledMethodCount($false) - $m0)",
                     "  Get-ChildItem -LiteralPath $Dest -Recurse -File -Force | Remove-Item -Force",
                     "}",
@@ -160,32 +164,33 @@ namespace EdgeOps.Tests.Backup
                 foreach (var a in wrap.Skip(1).Concat(wrap.Length > 0 ? new[] { "dotnet" } : new string[0])) psi.ArgumentList.Add(a);
                 foreach (var kv in (Environment.GetEnvironmentVariable("EDGEOPS_BENCH_CHILD_ENV") ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries))
                     psi.Environment[kv.Split('=')[0]] = kv.Substring(kv.IndexOf('=') + 1);
-                foreach (var a in new[] { pwsh, "-NoProfile", "-NoLogo", "-File", script, fleet.WriteInventory(Path.Combine(work, "inventory.yaml"), new[] { d0 }),
-                                          Path.Combine(work, "dest"), module, ownRuns.ToString(System.Globalization.CultureInfo.InvariantCulture) })
+                foreach (var a in new[] { pwsh, "-NoProfile", "-NoLogo", "-File", script, fleet.WriteInventory(Path.Combine(work, "inventory.yaml"), devices),
+                                          Path.Combine(work, "dest"), module, runs.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                                          devices.Count.ToString(System.Globalization.CultureInfo.InvariantCulture) })
                     psi.ArgumentList.Add(a);
                 psi.Environment["EDGEOPS_BENCH_SUDO"] = fleet.SudoPassword;
                 // pwsh's own telemetry (ApplicationInsights posting over HTTP, which this machine's network refuses) compiles
                 // and runs code of its own during every backup of the row: PowerShell's cost, not the module's, so it is off
                 psi.Environment["POWERSHELL_TELEMETRY_OPTOUT"] = "1";
-                psi.Environment["EDGEOPS_BENCH_FLUSH"] = $"sync; for l in {d0.LoopDevice} {d0.BootLoopDevice} {d0.RootLoopDevice}; do blockdev --flushbufs $l; done; " +
-                                                         $"dd if={Run.Q(d0.CardImage)} iflag=nocache count=0 status=none";
+                psi.Environment["EDGEOPS_BENCH_FLUSH"] = "sync; " + string.Join(" ", devices.Select(d =>
+                    $"for l in {d.LoopDevice} {d.BootLoopDevice} {d.RootLoopDevice}; do blockdev --flushbufs $l; done; dd if={Run.Q(d.CardImage)} iflag=nocache count=0 status=none;"));
                 using var p = Process.Start(psi)!;
                 var err = p.StandardError.ReadToEndAsync();
                 var lines = p.StandardOutput.ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries);
                 p.WaitForExit();
                 Assert.True(p.ExitCode == 0, string.Join("\n", lines) + err.Result);
                 double[] F(string key) => lines.Single(l => l.StartsWith(key + " "))[(key.Length + 1)..].Trim().Split(' ').Select(x => double.Parse(x, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
-                var runs = Enumerable.Range(0, ownRuns).Select(i => F($"run {i}")).ToList();
-                return (runs.Select(r => r[0]).ToArray(), runs.Select(r => r[1]).ToArray(), F("start")[0], runs.Select(r => r[2]).ToArray());
+                var rows = Enumerable.Range(0, runs).Select(i => F($"run {i}")).ToList();
+                return (rows.Select(r => r[0]).ToArray(), rows.Select(r => r[1]).ToArray(), F("start")[0], rows.Select(r => r[2]).ToArray());
             }
             var baselineModule = Environment.GetEnvironmentVariable("EDGEOPS_BENCH_BASELINE_MODULE") is { Length: > 0 } bm ? bm : null;
             var baselineName = Environment.GetEnvironmentVariable("EDGEOPS_BENCH_BASELINE_LABEL") ?? "baseline";
             string Series(double[] xs, string format) => string.Join(" ", xs.Select(x => x.ToString(format, System.Globalization.CultureInfo.InvariantCulture)));
             // One line per module: CPU seconds per GiB of card for each backup in the row, and walls against the one-liner's.
-            void SayOwn(string what, string who, string pwshName, (double[] s, double[] cpu, double start, double[] jit) own, double oneLiner)
+            void SayOwn(string what, string who, string pwshName, (double[] s, double[] cpu, double start, double[] jit) own, double oneLiner, int devices = 1)
             {
-                var perGiB = own.cpu.Select(c => c / (cardMiB / 1024.0)).ToArray();
-                Say($"{what}: {who}: {own.s.Length} backups in a row in a process of {pwshName}: controller CPU per GiB {Series(perGiB, "0.00")} " +
+                var perGiB = own.cpu.Select(c => c / (cardMiB / 1024.0 * devices)).ToArray();
+                Say($"{what}: {who}: {own.s.Length} backups {(devices > 1 ? $"of all {devices} devices at once " : "")}in a row in a process of {pwshName}: controller CPU per GiB {Series(perGiB, "0.00")} " +
                     $"(mean {perGiB.Average():0.00}; pwsh's own start before them {own.start:0.00} s); wall {Series(own.s, "0.0")} s" +
                     (oneLiner > 0 ? $" = {Series(own.s.Select(x => x / oneLiner).ToArray(), "0.00")}x the one-liner's" : "") +
                     $"; methods JIT-compiled {Series(own.jit, "0")}");
@@ -214,9 +219,24 @@ namespace EdgeOps.Tests.Backup
                 }
                 return;
             }
+            // The capacity figure: all the devices backed up at once by a pwsh process of its own, twice in a row (the first
+            // with Import-Module and the JIT's first compiles), with this code and with the baseline, in the PowerShell tool.
+            void FleetRows(string what)
+            {
+                int fleetRuns = (int)Math.Max(1, Env("EDGEOPS_BENCH_FLEET_RUNS", 2));
+                var load = Load();
+                var own = OwnProcess(Repo.ModuleManifest, "pwsh", fleet.Devices, fleetRuns);
+                SayOwn($"{what} (load {load})", "this code", pwshes[0].name, own, 0, count);
+                if (baselineModule == null) return;
+                load = Load();
+                var old = OwnProcess(baselineModule, "pwsh", fleet.Devices, fleetRuns);
+                SayOwn($"{what} (load {load})", baselineName, pwshes[0].name, old, 0, count);
+                SayRatio($"{what}, {count} devices at once", pwshes[0].name, own, old);
+            }
             if (Environment.GetEnvironmentVariable("EDGEOPS_BENCH_ONLY") == "fleet")
             {
                 foreach (var d in fleet.Devices) d.SetCardReadLimit(mibps << 20);
+                FleetRows("fleet");
                 Ours(fleet.Devices);   // the JIT's first run
                 for (int k = 0; k < (int)Env("EDGEOPS_BENCH_REPEAT", 1); k++)
                 {
@@ -276,6 +296,7 @@ namespace EdgeOps.Tests.Backup
                     Say($"{what}: {count} devices at once: {all.s:0.0} s = {all.s / us.s:0.00}x one device's wall; controller CPU {all.cpu:0.0} s " +
                         $"({all.cpu / all.s:0.00} of {Environment.ProcessorCount} cores busy on average; {all.cpu / (gib * count):0.00} s per GiB); load {load}");
                     Say("    controller CPU by thread (8 at once): " + all.threads);
+                    FleetRows(what);
                 }
             }
             kept?.Dispose();

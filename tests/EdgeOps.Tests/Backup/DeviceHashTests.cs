@@ -88,13 +88,13 @@ namespace EdgeOps.Tests.Backup
             sink.Write(frames, 0, frames.Length);
             sink.SetRangeHashes(hashes);
             var (_, compressed, check) = sink.Finish();
-            // the sha256 that names the stored bytes and the XXH128 their read-back is compared with are both of those bytes;
+            // the sha256 that names the stored bytes and the CRC-64 their read-back is compared with are both of those bytes;
             // one changed byte changes the check
             var stored = file.ToArray();
             Assert.Equal(Convert.ToHexString(SHA256.HashData(stored)).ToLowerInvariant(), compressed);
-            Assert.Equal(check, EdgeOps.Storage.StorageTransfer.Xxh128(new MemoryStream(stored), CancellationToken.None));
+            Assert.Equal(check, EdgeOps.Storage.StorageTransfer.Crc64(new MemoryStream(stored), CancellationToken.None));
             stored[stored.Length / 2] ^= 1;
-            Assert.NotEqual(check, EdgeOps.Storage.StorageTransfer.Xxh128(new MemoryStream(stored), CancellationToken.None));
+            Assert.NotEqual(check, EdgeOps.Storage.StorageTransfer.Crc64(new MemoryStream(stored), CancellationToken.None));
             stored[stored.Length / 2] ^= 1;
             // what was stored decodes (plain zstd) to the image the map describes: ranges with the device's sha256, zeros elsewhere
             var img = Path.Combine(_dir, "stored.img.zst");
