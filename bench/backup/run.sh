@@ -8,7 +8,8 @@
 #   Backup-SdCard 6 times in a row in a pwsh process of its own, with this code and with main before issue 16, in the
 #   PowerShell .NET tool and in a copy of it with ReadyToRun-compiled PowerShell assemblies
 # with the physical limit (used blocks / card speed), the controller's CPU seconds per GiB of card, and 8 devices
-# backed up at once by one controller. Needs root. Knobs: EDGEOPS_BENCH_CARD_MIB (1024), EDGEOPS_BENCH_USED_MIB (310),
+# backed up at once by one controller: in the test host, then twice in a row in a pwsh process of its own with this
+# code and with main before issue 16 (EDGEOPS_BENCH_FLEET_RUNS, 2). Needs root. Knobs: EDGEOPS_BENCH_CARD_MIB (1024), EDGEOPS_BENCH_USED_MIB (310),
 # EDGEOPS_BENCH_DELETED_MIB (100), EDGEOPS_BENCH_CARD_MIBPS (40), EDGEOPS_BENCH_DEVICES (8).
 # Figures go to stdout and bench/backup/last-run.txt.
 set -euo pipefail

@@ -11,7 +11,7 @@ namespace EdgeOps.Tests.Backup
     /// use (some incompressible, most compressible like /usr), 100 MiB of deleted data in free blocks, reading at
     /// 40 MiB/s as a Raspberry Pi 4's card does (a blkio throttle). Backup-SdCard against `ssh dd | zstd -1 -T0`, the
     /// card's cache flushed before each method; throttled and unthrottled; the controller's CPU per GiB of card; and
-    /// eight devices backed up at once by one controller. Skipped unless EDGEOPS_BENCH=1.
+    /// eight devices backed up at once by one controller (in the test host, and in a pwsh process of its own against the baseline). Skipped unless EDGEOPS_BENCH=1.
     /// Knobs: EDGEOPS_BENCH_CARD_MIB (1024), EDGEOPS_BENCH_USED_MIB (310), EDGEOPS_BENCH_DELETED_MIB (100),
     /// EDGEOPS_BENCH_CARD_MIBPS (40: the card's read rate), EDGEOPS_BENCH_DEVICES (8).
     /// </summary>
