@@ -4,9 +4,11 @@ using System.IO;
 namespace EdgeOps.Storage
 {
     /// <summary>
-    /// A new object being written (<see cref="IObjectStore.Stage"/>): a forward-only stream, unbuffered (each Write goes
-    /// straight to a temporary file on the controller or beside the target, whose writeback to the disk starts as it
-    /// grows: <see cref="WriteBehind"/>), that no reader of the store sees until
+    /// A new object being written (<see cref="IObjectStore.Stage"/>): a forward-only stream to a temporary file on the
+    /// controller or beside the target. On Linux the bytes go to the disk with O_DIRECT, past the page cache, through one
+    /// 1 MiB buffer (<see cref="DirectWriter"/>), and are read back the same way; where the file system refuses that,
+    /// unbuffered (each Write goes straight to the file, whose writeback to the disk starts as it grows:
+    /// <see cref="WriteBehind"/>). No reader of the store sees it until
     /// <see cref="Commit"/>, which makes it visible at once and whole, replacing any object of that key. What was written
     /// can be read back before that (<see cref="OpenRead"/>). Disposed without Commit, it is removed.
     /// </summary>
@@ -14,11 +16,18 @@ namespace EdgeOps.Storage
     {
         readonly FileStream _file;
         readonly WriteBehind _writeBehind;
+        DirectWriter _direct;
+        bool _readDirect;
 
         private protected StagedObject(string key, FileStream file, string tempPath)
         {
             Key = key; _file = file; TempPath = tempPath; _writeBehind = new WriteBehind(file);
+            _direct = DirectWriter.TryOpen(file);
+            _readDirect = _direct != null;
         }
+
+        /// <summary>Whether the bytes go to the disk with O_DIRECT (else through the page cache).</summary>
+        internal bool DirectIo => _direct != null;
 
         /// <summary>The key the object gets on Commit.</summary>
         public string Key { get; }
@@ -31,15 +40,29 @@ namespace EdgeOps.Storage
 
         public override void Write(byte[] buffer, int offset, int count)
         {
+            if (_direct != null)
+            {
+                if (_direct.Write(buffer, offset, count)) return;
+                // refused after all (it wrote everything through the FileStream): buffered from here on
+                _direct.Dispose(); _direct = null; _readDirect = false;
+                return;
+            }
             _file.Write(buffer, offset, count);
             _writeBehind.Wrote(count);   // on the disk while it streams, so Commit's fsync has little left
         }
-        public override void Flush() => _file.Flush();
+
+        /// <summary>Puts every byte written into the file; direct writes end here (anything written later goes buffered).</summary>
+        public override void Flush()
+        {
+            if (_direct != null) { _direct.Finish(); _direct.Dispose(); _direct = null; }
+            _file.Flush();
+        }
 
         /// <summary>The bytes written so far, read back from where they are staged (a new stream each call; the caller disposes it).</summary>
         public Stream OpenRead()
         {
-            _file.Flush();
+            Flush();
+            if (_readDirect && DirectReadStream.TryOpen(_file) is DirectReadStream direct) return direct;
             return new FileStream(TempPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1 << 20, FileOptions.SequentialScan);
         }
 
@@ -50,6 +73,7 @@ namespace EdgeOps.Storage
         public void Commit()
         {
             if (Committed) throw new InvalidOperationException($"'{Key}' is already committed.");
+            Flush();
             _file.Flush(true);
             _file.Dispose();
             Publish(TempPath);
@@ -63,6 +87,7 @@ namespace EdgeOps.Storage
         {
             if (disposing)
             {
+                _direct?.Dispose(); _direct = null;
                 _file.Dispose();
                 if (!Committed)
                     try { File.Delete(TempPath); } catch (IOException) { } catch (UnauthorizedAccessException) { }

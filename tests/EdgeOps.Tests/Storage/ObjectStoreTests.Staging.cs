@@ -27,12 +27,70 @@ namespace EdgeOps.Tests.Storage
         [DllImport("libc", SetLastError = true)] static extern long syscall(long number, int fd, ref CachestatRange range, out Cachestat stat, uint flags);
 
         /// <summary>Pages of the file still dirty (not yet queued for the disk), from the kernel's cachestat(2) (Linux 6.5+).</summary>
-        static long DirtyPages(string path)
+        static long DirtyPages(string path) => PageCache(path).Dirty;
+
+        /// <summary>The file's pages in the page cache, and of those the dirty ones (cachestat(2)).</summary>
+        static (long Cached, long Dirty) PageCache(string path)
         {
             using var f = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
             var range = new CachestatRange();
             Assert.True(syscall(451, (int)f.SafeFileHandle.DangerousGetHandle(), ref range, out var stat, 0) == 0, $"cachestat: errno {Marshal.GetLastWin32Error()}");
-            return (long)stat.Dirty;
+            return ((long)stat.Cache, (long)stat.Dirty);
+        }
+
+        [Fact]
+        public void A_staged_object_goes_past_the_page_cache_with_O_DIRECT_and_reads_back_byte_for_byte()
+        {
+            if (!OperatingSystem.IsLinux() || Environment.OSVersion.Version < new Version(6, 5)) return;
+            // 40 MiB and an odd tail, in pieces that are neither block- nor buffer-sized
+            var data = Bytes((40 << 20) + 12_345, 9);
+            // the control: the same bytes through a plain FileStream are all in the page cache, so the check below can fail
+            var plain = Path.Combine(_temp, "plain direct.bin");
+            File.WriteAllBytes(plain, data);
+            Assert.True(PageCache(plain).Cached >= (data.Length >> 12) - 16, $"a plain file's pages are cached: {PageCache(plain).Cached}");
+            File.Delete(plain);
+
+            using var store = OpenWritable("Folder");
+            const string key = HostileKey;
+            string temp;
+            using (var staged = store.Stage(key, _ct))
+            {
+                temp = staged.TempPath;
+                Assert.True(staged.DirectIo, "an ext4 folder takes O_DIRECT");
+                for (int at = 0; at < data.Length; at += 100_003) staged.Write(data, at, Math.Min(100_003, data.Length - at));
+                // what is read back is the disk's: the image has no page in the cache (the last part block went through it)
+                Assert.Equal(SHA256.HashData(data), SHA256.HashData(ReadStaged(staged)));
+                var (cached, _) = PageCache(temp);
+                Assert.True(cached <= 4, $"{cached} pages of the staged file in the page cache, of {data.Length >> 12}");
+                staged.Commit();
+            }
+            Assert.False(File.Exists(temp));
+            Assert.Equal(data.Length, store.Stat(key, _ct)!.Size);
+            Assert.Equal(SHA256.HashData(data), SHA256.HashData(ReadAll(store, key)));
+        }
+
+        [Fact]
+        public void Off_a_local_disk_file_system_a_staged_object_goes_through_the_page_cache_as_before()
+        {
+            if (!OperatingSystem.IsLinux() || !Directory.Exists("/dev/shm")) return;
+            // tmpfs (as NFS, SMB, FUSE): no disk to go past the cache to, so no O_DIRECT
+            var root = Path.Combine("/dev/shm", "edgeops staged " + Guid.NewGuid().ToString("N"));
+            try
+            {
+                using var store = new FolderStore(root);
+                var data = Bytes((3 << 20) + 777, 4);
+                using (var staged = store.Stage("dev/image.img.zst", _ct))
+                {
+                    Assert.False(staged.DirectIo);
+                    staged.Write(data, 0, 1_000_000);
+                    staged.Write(data, 1_000_000, data.Length - 1_000_000);
+                    Assert.Equal(data, ReadStaged(staged));
+                    staged.Commit();
+                }
+                Assert.Equal(data, File.ReadAllBytes(Path.Combine(root, "dev", "image.img.zst")));
+                Assert.True(PageCache(Path.Combine(root, "dev", "image.img.zst")).Cached >= data.Length >> 12, "tmpfs keeps the file in the page cache");
+            }
+            finally { if (Directory.Exists(root)) Directory.Delete(root, true); }
         }
 
         [Fact]
