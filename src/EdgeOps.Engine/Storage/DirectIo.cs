@@ -34,9 +34,6 @@ namespace EdgeOps.Storage
             return fd < 0 ? null : new DirectWriter(file, fd);
         }
 
-        /// <summary>The bytes written so far (what the file holds once <see cref="Finish"/> ran).</summary>
-        public long Length => _flushed + _fill;
-
         /// <summary>Takes bytes for the end of the file; false when direct writes turned out to be refused (the bytes
         /// taken so far are then written through the FileStream, at their place, and this writer is done).</summary>
         public bool Write(byte[] data, int offset, int count)
@@ -80,8 +77,9 @@ namespace EdgeOps.Storage
                     if (errno == Native.EINTR) continue;
                     // EINVAL: the file system took the open but not the write (alignment it wants larger than 4096)
                     if (errno == Native.EINVAL && done == 0) return false;
-                    throw new IOException($"Writing '{_file.Name}' failed: {Native.Describe(errno)}.");
+                    throw new IOException($"Writing '{_file.Name}' failed: {Native.Describe(errno)}.", errno);
                 }
+                if (r == 0) throw new IOException($"Writing '{_file.Name}' failed: the file system took no bytes.");
                 done += r;
             }
             _flushed += count;
@@ -147,7 +145,7 @@ namespace EdgeOps.Storage
                     r = (long)Native.pread(_fd, _buffer.Address, (UIntPtr)BufferSize, _fileOffset);
                     if (r >= 0) break;
                     int errno = Marshal.GetLastWin32Error();
-                    if (errno != Native.EINTR) throw new IOException($"Reading '{_name}' back failed: {Native.Describe(errno)}.");
+                    if (errno != Native.EINTR) throw new IOException($"Reading '{_name}' back failed: {Native.Describe(errno)}.", errno);
                 }
                 // a short read is the end of the file (direct reads are whole blocks until the last)
                 if (r < BufferSize) _eof = true;

@@ -99,12 +99,25 @@ namespace EdgeOps.Tests.Backup
         }
 
         [CardFact]
-        public void A_full_destination_gives_a_clear_error_and_loses_nothing()
+        public void A_full_destination_gives_a_clear_error_and_loses_nothing() => FullDestination("tmpfs");
+
+        /// <summary>The same on ext4, where the image is written with O_DIRECT (the error comes from pwrite, not the FileStream).</summary>
+        [CardFact]
+        public void A_full_ext4_destination_written_past_the_page_cache_gives_the_same_clear_error() => FullDestination("ext4");
+
+        void FullDestination(string fs)
         {
             var card = SmallCard(8 * MiB);
-            var dest = Path.Combine(_root, "small");
+            var dest = Path.Combine(_root, "small " + fs);
             Directory.CreateDirectory(dest);
-            Run.Cmd("mount", "-t", "tmpfs", "-o", "size=12m", "tmpfs", dest);
+            if (fs == "tmpfs") Run.Cmd("mount", "-t", "tmpfs", "-o", "size=12m", "tmpfs", dest);
+            else
+            {
+                var image = Path.Combine(_root, "small-" + fs + ".img");
+                Run.Cmd("truncate", "-s", "14M", image);
+                Run.Cmd("mkfs.ext4", "-q", "-F", "-m", "0", "-O", "^has_journal", image);
+                Run.Cmd("mount", "-o", "loop", image, dest);   // the loop device goes with the unmount (autoclear)
+            }
             _mounts.Add(dest);
             using var ps = new PowerShellSession();
             var first = ps.Run("Backup-SdCard -DevicePath $args[0] -Destination $args[1]", card.Loop!, dest);
