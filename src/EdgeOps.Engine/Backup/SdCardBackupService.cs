@@ -116,7 +116,9 @@ namespace EdgeOps.Backup
                         compression = $"zstd -{req.CompressionLevel} ({(onDevice ? "on the device" : "on the controller")})";
                         ctx.Verbose($"streaming {RateMeter.Human(layout.MappedBytes)} of {RateMeter.Human(layout.ImageSize)}, compressed with {compression}");
                         phase.Restart();
-                        (hashes, stored) = Stream(ctx, t, image = store.Stage(BackupDestination.Key(name, names.Image), ct), probe, layout, map, onDevice, req);
+                        image = store.Stage(BackupDestination.Key(name, names.Image), ct);
+                        image.ReadBackWhileWriting();   // on a local disk: each block read back from the disk as it is written
+                        (hashes, stored) = Stream(ctx, t, image, probe, layout, map, onDevice, req);
                         ctx.Verbose($"streamed and stored {RateMeter.Human(stored)} in {phase.Elapsed.TotalSeconds:0.00} s");
                     }
                     finally
@@ -127,8 +129,9 @@ namespace EdgeOps.Backup
                     // Verify what is on the destination: the stored bytes must be the ones that decoded to the image. A CRC-64 (not
                     // sha256 a second time): the read-back proves the bytes unchanged; the sha256 that names them was taken as they came.
                     var verifyTime = Stopwatch.StartNew();
-                    var onDisk = CheckStored(image, ct);
-                    ctx.Verbose($"verified the stored image in {verifyTime.Elapsed.TotalSeconds:0.00} s");
+                    var onDisk = image.StoredCrc64(ct, out bool whileWriting);
+                    ctx.Verbose(whileWriting ? $"verified the stored image (each block read back from the disk as it was written; the end in {verifyTime.Elapsed.TotalSeconds:0.00} s)"
+                                             : $"verified the stored image (read back from the destination) in {verifyTime.Elapsed.TotalSeconds:0.00} s");
                     if (onDisk != hashes.check)
                         throw new EdgeOpsException("BackupVerifyFailed", "WriteError",
                             $"{name}: the image read back from '{store.Location}' differs from what was written (CRC-64 {onDisk} vs {hashes.check}); the previous backups are untouched. Check the destination's disk, then run the backup again.");
@@ -333,11 +336,6 @@ namespace EdgeOps.Backup
             if (first != null)
                 throw new EdgeOpsException("ServiceRestartFailed", "InvalidResult",
                     $"{ctx.Device.ComputerName}: a service stopped for the backup could not be started again ({first.Message.TrimEnd('.')}). Start it by hand on the device (systemctl start).", first);
-        }
-
-        static string CheckStored(StagedObject staged, CancellationToken ct)
-        {
-            using (var s = staged.OpenRead()) return StorageTransfer.Crc64(s, ct);
         }
 
         static StagedObject WriteText(IObjectStore store, string key, string text, CancellationToken ct)

@@ -24,8 +24,30 @@ namespace EdgeOps.Storage
         readonly NativeBuffer _buffer = new NativeBuffer(BufferSize);
         int _fill;
         long _flushed;   // bytes at the start of the file written directly (a multiple of Align)
+        ReadBack _readBack;
 
         DirectWriter(FileStream file, int fd) { _file = file; _fd = fd; }
+
+        /// <summary>
+        /// From now on (before the first byte), reads each block back from the disk right after writing it, with O_DIRECT,
+        /// into a CRC-64: the read-back check of the stored bytes, done while the stream comes in rather than after it.
+        /// False where the file cannot be opened for direct reads.
+        /// </summary>
+        public bool StartReadBack()
+        {
+            if (_flushed != 0 || _fill != 0) throw new InvalidOperationException("The read-back starts before the first byte.");
+            if (_readBack != null) return true;
+            int fd = Native.Reopen(_file, Native.O_RDONLY);
+            if (fd < 0) return false;
+            _readBack = new ReadBack(fd, _file.Name);
+            return true;
+        }
+
+        /// <summary>
+        /// The CRC-64 (hex) of every byte of the file as read back from the disk while it was written, once
+        /// <see cref="Finish"/> ran; null when no read-back ran or it does not cover the file (direct writes refused).
+        /// </summary>
+        public string ReadBackCrc64 { get; private set; }
 
         /// <summary>A direct writer for the file behind <paramref name="file"/> (opened for writing, empty), or null.</summary>
         public static DirectWriter TryOpen(FileStream file)
@@ -58,8 +80,17 @@ namespace EdgeOps.Storage
             int whole = _fill / Align * Align;
             if (whole > 0 && !Flush(whole)) { FallBack(null, 0, 0); return; }
             // what is left after the whole blocks (Flush counted them out of _fill)
-            WriteThroughFile(_buffer.Address + whole, _fill, _flushed);
-            _flushed += _fill; _fill = 0;
+            int tail = _fill;
+            WriteThroughFile(_buffer.Address + whole, tail, _flushed);
+            if (_readBack != null && tail > 0)
+            {
+                // a direct read of the last part block (offset aligned, the read rounded up: it stops at the end of the
+                // file); the kernel writes the cached page to the disk first, so this too reads what the disk holds
+                _file.Flush();
+                _readBack.Read(_flushed, tail);
+            }
+            _flushed += tail; _fill = 0;
+            if (_readBack != null) ReadBackCrc64 = _readBack.Crc64();
             Close();
         }
 
@@ -82,6 +113,7 @@ namespace EdgeOps.Storage
                 if (r == 0) throw new IOException($"Writing '{_file.Name}' failed: the file system took no bytes.");
                 done += r;
             }
+            _readBack?.Read(_flushed, count);
             _flushed += count;
             _fill -= count;
             return true;
@@ -89,6 +121,8 @@ namespace EdgeOps.Storage
 
         void FallBack(byte[] data, int offset, int count)
         {
+            // the bytes go through the page cache from here: the read-back after the stream reads the whole file instead
+            _readBack?.Dispose(); _readBack = null;
             WriteThroughFile(_buffer.Address, _fill, _flushed);
             _flushed += _fill; _fill = 0;
             if (count > 0) _file.Write(data, offset, count);
@@ -108,9 +142,48 @@ namespace EdgeOps.Storage
         void Close()
         {
             if (_fd >= 0) { Native.close(_fd); _fd = -1; }
+            _readBack?.Dispose(); _readBack = null;
         }
 
         public void Dispose() { Close(); _buffer.Dispose(); }
+
+        /// <summary>Reads ranges of the file just written back with O_DIRECT into a CRC-64.</summary>
+        sealed class ReadBack : IDisposable
+        {
+            int _fd;
+            readonly string _name;
+            readonly NativeBuffer _buffer = new NativeBuffer(BufferSize);
+            readonly byte[] _copy = new byte[BufferSize];
+            readonly System.IO.Hashing.Crc64 _crc = new System.IO.Hashing.Crc64();
+
+            public ReadBack(int fd, string name) { _fd = fd; _name = name; }
+
+            /// <summary>Reads <paramref name="count"/> bytes (at most the buffer) at <paramref name="at"/> (aligned). A file
+            /// shorter than that adds fewer bytes, so the CRC differs from the written bytes' and the check fails.</summary>
+            public void Read(long at, int count)
+            {
+                int want = (count + Align - 1) / Align * Align;
+                long r;
+                while (true)
+                {
+                    r = (long)Native.pread(_fd, _buffer.Address, (UIntPtr)(ulong)want, at);
+                    if (r >= 0) break;
+                    int errno = Marshal.GetLastWin32Error();
+                    if (errno != Native.EINTR) throw new IOException($"Reading '{_name}' back failed: {Native.Describe(errno)}.", errno);
+                }
+                int n = (int)Math.Min(r, count);
+                Marshal.Copy(_buffer.Address, _copy, 0, n);
+                _crc.Append(new ReadOnlySpan<byte>(_copy, 0, n));
+            }
+
+            public string Crc64() => Hex.Lower(_crc.GetCurrentHash());
+
+            public void Dispose()
+            {
+                if (_fd >= 0) { Native.close(_fd); _fd = -1; }
+                _buffer.Dispose();
+            }
+        }
     }
 
     /// <summary>Reads a file with O_DIRECT from the start (see <see cref="DirectWriter"/>); null from TryOpen where refused.</summary>

@@ -1,5 +1,6 @@
 using System;
 using System.IO;
+using System.Threading;
 
 namespace EdgeOps.Storage
 {
@@ -18,6 +19,7 @@ namespace EdgeOps.Storage
         readonly WriteBehind _writeBehind;
         DirectWriter _direct;
         bool _readDirect;
+        string _readBackCrc;   // the CRC-64 of the whole file read back while it was written, until another write
 
         private protected StagedObject(string key, FileStream file, string tempPath)
         {
@@ -47,6 +49,7 @@ namespace EdgeOps.Storage
                 _direct.Dispose(); _direct = null; _readDirect = false;
                 return;
             }
+            _readBackCrc = null;   // bytes the read-back did not see
             _file.Write(buffer, offset, count);
             _writeBehind.Wrote(count);   // on the disk while it streams, so Commit's fsync has little left
         }
@@ -54,8 +57,28 @@ namespace EdgeOps.Storage
         /// <summary>Puts every byte written into the file; direct writes end here (anything written later goes buffered).</summary>
         public override void Flush()
         {
-            if (_direct != null) { _direct.Finish(); _direct.Dispose(); _direct = null; }
+            if (_direct != null) { _direct.Finish(); _readBackCrc = _direct.ReadBackCrc64; _direct.Dispose(); _direct = null; }
             _file.Flush();
+        }
+
+        /// <summary>
+        /// Asks, before the first byte, for the read-back check to run while the object is written: where the bytes go to
+        /// the disk with O_DIRECT, each block is read back from the disk right after it is written (the stream is waiting
+        /// for its source then anyway), so <see cref="StoredCrc64"/> has nothing left to read at the end. False where the
+        /// bytes go through the page cache (the check then reads the file after the stream).
+        /// </summary>
+        public bool ReadBackWhileWriting() => _direct != null && _direct.StartReadBack();
+
+        /// <summary>
+        /// The CRC-64 (hex) of the bytes stored, as read back from where they are staged: from the read-back that ran
+        /// while they were written (<see cref="ReadBackWhileWriting"/>) when it saw every byte, else by reading the file now.
+        /// </summary>
+        public string StoredCrc64(CancellationToken ct, out bool readWhileWriting)
+        {
+            Flush();
+            readWhileWriting = _readBackCrc != null;
+            if (_readBackCrc != null) return _readBackCrc;
+            using (var s = OpenRead()) return StorageTransfer.Crc64(s, ct);
         }
 
         /// <summary>The bytes written so far, read back from where they are staged (a new stream each call; the caller disposes it).</summary>

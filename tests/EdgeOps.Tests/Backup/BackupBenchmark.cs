@@ -152,7 +152,11 @@ namespace EdgeOps.Tests.Backup
                     "  & sh -c $env:EDGEOPS_BENCH_FLUSH",
                     "  $p.Refresh(); $c0 = $p.TotalProcessorTime.TotalSeconds; $w = [Diagnostics.Stopwatch]::StartNew(); $m0 = [System.Runtime.JitInfo]::GetCompiledMethodCount($false)",
                     "  if ($i -eq 0) { Import-Module $Module -ErrorAction Stop }",
-                    "  $r = @(Get-EdgeDevice -Inventory $Inventory | Backup-SdCard -Destination $Dest -SudoCredential $sudo -ThrottleLimit 16 -ErrorAction Stop)",
+                    "  if ($env:EDGEOPS_BENCH_TRACE) {",
+                    "    $all = @(Get-EdgeDevice -Inventory $Inventory | Backup-SdCard -Destination $Dest -SudoCredential $sudo -ThrottleLimit 16 -ErrorAction Stop -Verbose 4>&1 |",
+                    "      ForEach-Object { if ($_ -is [Management.Automation.VerboseRecord]) { 'trace {0} {1,7:0.000} {2}' -f $i, $w.Elapsed.TotalSeconds, $_.Message | Write-Host } else { $_ } })",
+                    "    $r = $all",
+                    "  } else { $r = @(Get-EdgeDevice -Inventory $Inventory | Backup-SdCard -Destination $Dest -SudoCredential $sudo -ThrottleLimit 16 -ErrorAction Stop) }",
                     "  $w.Stop(); $p.Refresh()",
                     "  if ($r.Count -ne $Devices -or @($r | Where-Object { -not $_.Verified }).Count) { throw \"$($r.Count) results, not $Devices verified backups\" }",
                     "  'run {0} {1} {2} {3}' -f $i, $w.Elapsed.TotalSeconds.ToString([cultureinfo]::InvariantCulture), ($p.TotalProcessorTime.TotalSeconds - $c0).ToString([cultureinfo]::InvariantCulture), ([System.Runtime.JitInfo]::GetCompiledMethodCount($false) - $m0)",
@@ -179,6 +183,7 @@ namespace EdgeOps.Tests.Backup
                 var lines = p.StandardOutput.ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries);
                 p.WaitForExit();
                 Assert.True(p.ExitCode == 0, string.Join("\n", lines) + err.Result);
+                foreach (var t in lines.Where(l => l.StartsWith("trace "))) _out.WriteLine("    " + t);
                 double[] F(string key) => lines.Single(l => l.StartsWith(key + " "))[(key.Length + 1)..].Trim().Split(' ').Select(x => double.Parse(x, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
                 var rows = Enumerable.Range(0, runs).Select(i => F($"run {i}")).ToList();
                 return (rows.Select(r => r[0]).ToArray(), rows.Select(r => r[1]).ToArray(), F("start")[0], rows.Select(r => r[2]).ToArray());
@@ -201,7 +206,8 @@ namespace EdgeOps.Tests.Backup
             double gib = cardMiB / 1024.0;
             // Profiling: EDGEOPS_BENCH_ONLY=own (or fleet: the devices at once) runs only the backup in a pwsh process of its own (EDGEOPS_BENCH_REPEAT times),
             // EDGEOPS_BENCH_WRAP puts a command before it (perf record -g -o FILE), EDGEOPS_BENCH_CHILD_ENV gives it variables
-            // (DOTNET_PerfMapEnabled=1;DOTNET_EnableWriteXorExecute=0 for perf's names of JIT-compiled code).
+            // (DOTNET_PerfMapEnabled=1;DOTNET_EnableWriteXorExecute=0 for perf's names of JIT-compiled code); EDGEOPS_BENCH_TRACE=1
+            // prints each backup's verbose lines with the seconds since it began (the backup's own timeline).
             if (Environment.GetEnvironmentVariable("EDGEOPS_BENCH_ONLY") == "own")
             {
                 d0.SetCardReadLimit(mibps << 20);

@@ -69,6 +69,68 @@ namespace EdgeOps.Tests.Storage
             Assert.Equal(SHA256.HashData(data), SHA256.HashData(ReadAll(store, key)));
         }
 
+        /// <summary>Bytes this thread has had read from a block device (/proc/thread-self/io: direct reads count, page-cache hits do not).</summary>
+        static long ThreadReadBytes() => long.Parse(File.ReadAllLines("/proc/thread-self/io").Single(l => l.StartsWith("read_bytes:"))["read_bytes:".Length..].Trim());
+
+        static string Crc64Of(byte[] data) => Convert.ToHexString(System.IO.Hashing.Crc64.Hash(data)).ToLowerInvariant();
+
+        [Fact]
+        public void Read_back_while_writing_reads_each_block_from_the_disk_as_it_is_written_and_leaves_only_the_tail()
+        {
+            if (!OperatingSystem.IsLinux() || !File.Exists("/proc/thread-self/io")) return;
+            var data = Bytes((24 << 20) + 5_555, 13);
+            using var store = OpenWritable("Folder");
+            foreach (bool readBack in new[] { false, true })
+            {
+                using var staged = store.Stage(HostileKey, _ct);
+                Assert.True(staged.DirectIo, "an ext4 folder takes O_DIRECT");
+                Assert.Equal(readBack, readBack && staged.ReadBackWhileWriting());
+                long before = ThreadReadBytes();
+                for (int at = 0; at < data.Length; at += 300_007) staged.Write(data, at, Math.Min(300_007, data.Length - at));
+                long whileWriting = ThreadReadBytes() - before;
+                before = ThreadReadBytes();
+                var crc = staged.StoredCrc64(_ct, out bool sawAll);
+                long atTheEnd = ThreadReadBytes() - before;
+                Assert.Equal(Crc64Of(data), crc);
+                Assert.Equal(readBack, sawAll);
+                if (readBack)
+                {
+                    // every whole MiB written was read from the disk right after its write; only the last buffer's worth is left
+                    Assert.True(whileWriting >= 24L << 20, $"{whileWriting} bytes read from the disk while writing {data.Length}");
+                    Assert.True(atTheEnd <= (1 << 20) + 8192, $"{atTheEnd} bytes read at the end");
+                }
+                else
+                {
+                    // the control: without it nothing is read while writing, and the whole file at the end (from the disk)
+                    Assert.True(whileWriting < 1 << 20, $"{whileWriting} bytes read while writing");
+                    Assert.True(atTheEnd >= data.Length - 4096, $"{atTheEnd} bytes read at the end of {data.Length}");
+                }
+                staged.Commit();
+                Assert.Equal(data, ReadAll(store, HostileKey));
+            }
+        }
+
+        [Fact]
+        public void Read_back_while_writing_covers_only_what_it_saw_a_later_write_is_read_from_the_file()
+        {
+            if (!OperatingSystem.IsLinux()) return;
+            var data = Bytes((3 << 20) + 333, 17);
+            using var store = OpenWritable("Folder");
+            using var staged = store.Stage("dev/image.img.zst", _ct);
+            Assert.True(staged.ReadBackWhileWriting());
+            staged.Write(data, 0, 2 << 20);
+            staged.Flush();   // direct writes end here; the rest goes through the page cache, which the read-back did not see
+            staged.Write(data, 2 << 20, data.Length - (2 << 20));
+            Assert.Equal(Crc64Of(data), staged.StoredCrc64(_ct, out bool sawAll));
+            Assert.False(sawAll);
+            Assert.Throws<InvalidOperationException>(() =>
+            {
+                using var late = store.Stage("dev/late.img.zst", _ct);
+                late.Write(data, 0, 4096 * 300);   // a whole buffer not yet, but bytes taken: too late to start
+                late.ReadBackWhileWriting();
+            });
+        }
+
         [Fact]
         public void Off_a_local_disk_file_system_a_staged_object_goes_through_the_page_cache_as_before()
         {
@@ -82,9 +144,12 @@ namespace EdgeOps.Tests.Storage
                 using (var staged = store.Stage("dev/image.img.zst", _ct))
                 {
                     Assert.False(staged.DirectIo);
+                    Assert.False(staged.ReadBackWhileWriting(), "no direct reads off a local disk: the check reads the file after");
                     staged.Write(data, 0, 1_000_000);
                     staged.Write(data, 1_000_000, data.Length - 1_000_000);
                     Assert.Equal(data, ReadStaged(staged));
+                    Assert.Equal(Crc64Of(data), staged.StoredCrc64(_ct, out bool sawAll));
+                    Assert.False(sawAll);
                     staged.Commit();
                 }
                 Assert.Equal(data, File.ReadAllBytes(Path.Combine(root, "dev", "image.img.zst")));
