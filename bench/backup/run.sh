@@ -2,7 +2,9 @@
 # Backup benchmark (issue 16): simulated devices whose 1 GiB cards are laid out like Raspberry Pi OS (MBR: FAT32 boot
 # 256 MiB + ext4 root), 310 MiB in use (some incompressible, most compressible like /usr), 100 MiB of deleted data in
 # free blocks, and read at 40 MiB/s like a Raspberry Pi 4's card (a cgroup v1 blkio throttle on each device's
-# processes; tests/fleet/device.sh). The card's cache is flushed before each method. Measured, throttled and not:
+# processes; tests/fleet/device.sh) with the board's own CPU approximated by a cpu cgroup of high weight for the same
+# processes (EDGEOPS_BENCH_DEVICE_CPU_SHARES, 10240; 0: off), so the controller's work does not keep the card waiting.
+# The card's cache is flushed before each method. Measured, throttled and not (unthrottled: no cpu weight either):
 #   ssh <device> 'sudo dd if=<card> bs=4M' | zstd -1 -T0 > file
 #   Backup-SdCard in a new PowerShell host (its start, the stream and the read-back check)
 #   Backup-SdCard 6 times in a row in a pwsh process of its own, with this code and with main before issue 16, in the
@@ -10,7 +12,7 @@
 # with the physical limit (used blocks / card speed), the controller's CPU seconds per GiB of card, and 8 devices
 # backed up at once by one controller: in the test host, then twice in a row in a pwsh process of its own with this
 # code and with main before issue 16 (EDGEOPS_BENCH_FLEET_RUNS, 2). Needs root. Knobs: EDGEOPS_BENCH_CARD_MIB (1024), EDGEOPS_BENCH_USED_MIB (310),
-# EDGEOPS_BENCH_DELETED_MIB (100), EDGEOPS_BENCH_CARD_MIBPS (40), EDGEOPS_BENCH_DEVICES (8).
+# EDGEOPS_BENCH_DELETED_MIB (100), EDGEOPS_BENCH_CARD_MIBPS (40), EDGEOPS_BENCH_DEVICES (8), EDGEOPS_BENCH_DEVICE_CPU_SHARES (10240).
 # Figures go to stdout and bench/backup/last-run.txt.
 set -euo pipefail
 cd "$(dirname "$0")/../.."

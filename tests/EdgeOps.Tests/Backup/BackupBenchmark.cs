@@ -13,7 +13,8 @@ namespace EdgeOps.Tests.Backup
     /// card's cache flushed before each method; throttled and unthrottled; the controller's CPU per GiB of card; and
     /// eight devices backed up at once by one controller (in the test host, and in a pwsh process of its own against the baseline). Skipped unless EDGEOPS_BENCH=1.
     /// Knobs: EDGEOPS_BENCH_CARD_MIB (1024), EDGEOPS_BENCH_USED_MIB (310), EDGEOPS_BENCH_DELETED_MIB (100),
-    /// EDGEOPS_BENCH_CARD_MIBPS (40: the card's read rate), EDGEOPS_BENCH_DEVICES (8).
+    /// EDGEOPS_BENCH_CARD_MIBPS (40: the card's read rate), EDGEOPS_BENCH_DEVICES (8), EDGEOPS_BENCH_DEVICE_CPU_SHARES (10240:
+    /// the devices' cpu weight while their cards are throttled, a board's own CPU; 0: off).
     /// </summary>
     public class BackupBenchmark
     {
@@ -82,6 +83,13 @@ namespace EdgeOps.Tests.Backup
                 d.ExecOk($"head -c {deletedMiB}M /dev/urandom > /home/pi/old-video.bin && sync && rm /home/pi/old-video.bin && sync");
             });
             var d0 = fleet.Devices[0];
+            // A real board runs its card reader, zstd and sshd on cores of its own: the controller's work (a new host's JIT
+            // above all) never keeps its card waiting. Here both share 2 cores, so in the card's model each device's
+            // processes also get a cpu cgroup of a high weight (cpu.shares EDGEOPS_BENCH_DEVICE_CPU_SHARES, 10240, against
+            // 1024 for each of the controller's threads; 0 leaves them out): they get a core when they have work, as the
+            // board's own CPU would give it, and the controller the rest. The controller's CPU seconds are its own either
+            // way. Unthrottled, the devices go back to competing with the controller as equals (the issue's other regime).
+            using var deviceCpu = new DeviceCpuWeight(fleet.Devices, Env("EDGEOPS_BENCH_DEVICE_CPU_SHARES", 10240));
             var rootUsed = d0.ExecOk("df -m / | awk 'NR==2{print $3}'").Trim();
             Say($"{count} devices, each a {cardMiB} MiB card (MBR: FAT32 boot 256 MiB + ext4 root) with about {usedMiB} MiB in use " +
                 $"(root filesystem {rootUsed} MiB used, boot {bootRand + bootComp} MiB; {rootRand + bootRand} MiB incompressible), {deletedMiB} MiB deleted; set up in {started.Elapsed.TotalSeconds:0} s");
@@ -211,6 +219,7 @@ namespace EdgeOps.Tests.Backup
             if (Environment.GetEnvironmentVariable("EDGEOPS_BENCH_ONLY") == "own")
             {
                 d0.SetCardReadLimit(mibps << 20);
+                deviceCpu.Apply(true);
                 for (int k = 0; k < (int)Env("EDGEOPS_BENCH_REPEAT", 1); k++)
                 foreach (var (path, name) in pwshes)
                 {
@@ -242,6 +251,7 @@ namespace EdgeOps.Tests.Backup
             if (Environment.GetEnvironmentVariable("EDGEOPS_BENCH_ONLY") == "fleet")
             {
                 foreach (var d in fleet.Devices) d.SetCardReadLimit(mibps << 20);
+                deviceCpu.Apply(true);
                 FleetRows("fleet");
                 Ours(fleet.Devices);   // the JIT's first run
                 for (int k = 0; k < (int)Env("EDGEOPS_BENCH_REPEAT", 1); k++)
@@ -263,7 +273,9 @@ namespace EdgeOps.Tests.Backup
             foreach (var limit in new[] { mibps, 0L })
             {
                 foreach (var d in fleet.Devices) d.SetCardReadLimit(limit << 20);
+                int moved = deviceCpu.Apply(limit > 0);
                 var what = limit > 0 ? $"card at {limit} MiB/s" : "card unthrottled";
+                if (deviceCpu.Shares > 0) Say($"{what}: {moved} processes of the {count} devices moved {(limit > 0 ? $"into their cpu cgroups (weight {deviceCpu.Shares})" : "back to the root cpu cgroup")}");
                 var load = Load();
                 var zs = OneLiner();
                 Say($"{what}: ssh dd | zstd -1 -T0    {zs.s,6:0.0} s  {zs.bytes / 1048576.0,7:0.0} MiB  (load {load})");
@@ -309,4 +321,70 @@ namespace EdgeOps.Tests.Backup
             File.WriteAllLines(Path.Combine(Repo.Root, "bench", "backup", "last-run.txt"), lines.Prepend($"# bench/backup/run.sh, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores"));
         }
     }
+
+    /// <summary>
+    /// Each simulated device's processes in a cpu cgroup (v1) of its own with a high cpu.shares while on (see the
+    /// benchmark); off moves them back to the root group. Forked processes (sshd's sessions, the reader, zstd) inherit it.
+    /// Dispose moves them back and removes the groups.
+    /// </summary>
+    sealed class DeviceCpuWeight : IDisposable
+    {
+        const string Root = "/sys/fs/cgroup/cpu";
+        readonly IReadOnlyList<SimulatedDevice> _devices;
+        public long Shares { get; }
+
+        public DeviceCpuWeight(IReadOnlyList<SimulatedDevice> devices, long shares)
+        {
+            _devices = devices;
+            Shares = shares > 0 && File.Exists(Path.Combine(Root, "cgroup.procs")) ? shares : 0;
+        }
+
+        static string Group(SimulatedDevice d) => Path.Combine(Root, "edgeops-bench-" + Path.GetFileName(d.CgroupPath));
+
+        /// <summary>Returns how many processes it moved.</summary>
+        public int Apply(bool on)
+        {
+            int moved = 0;
+            if (Shares == 0) return 0;
+            foreach (var d in _devices)
+            {
+                var g = Group(d);
+                if (on)
+                {
+                    Directory.CreateDirectory(g);
+                    File.WriteAllText(Path.Combine(g, "cpu.shares"), Shares.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                    // every process of the device is in its blkio group (device.sh puts its first process there)
+                    moved += Move(Path.Combine(d.CgroupPath, "cgroup.procs"), g);
+                }
+                else if (Directory.Exists(g)) moved += Move(Path.Combine(g, "cgroup.procs"), Root);
+            }
+            return moved;
+        }
+
+        static int Move(string procsOf, string to)
+        {
+            int moved = 0;
+            foreach (var pid in File.ReadAllLines(procsOf))
+                try { File.WriteAllText(Path.Combine(to, "cgroup.procs"), pid); moved++; }
+                catch (IOException) { /* ended meanwhile */ }
+            return moved;
+        }
+
+        public void Dispose()
+        {
+            if (Shares == 0) return;
+            foreach (var d in _devices)
+            {
+                var g = Group(d);
+                if (!Directory.Exists(g)) continue;
+                for (int i = 0; i < 100; i++)
+                {
+                    Move(Path.Combine(g, "cgroup.procs"), Root);
+                    try { Directory.Delete(g); break; }
+                    catch (IOException) { Thread.Sleep(10); }
+                }
+            }
+        }
+    }
+
 }
