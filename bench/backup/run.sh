@@ -4,7 +4,8 @@
 # free blocks, and read at 40 MiB/s like a Raspberry Pi 4's card (a cgroup v1 blkio throttle on each device's
 # processes; tests/fleet/device.sh) with the board's own CPU approximated by a cpu cgroup of high weight for the same
 # processes (EDGEOPS_BENCH_DEVICE_CPU_SHARES, 10240; 0: off), so the controller's work does not keep the card waiting.
-# The card's cache is flushed before each method. Measured, throttled and not (unthrottled: no cpu weight either):
+# The card's cache is flushed before each method. Measured, throttled and not (no cpu weight unthrottled, nor for the
+# devices backed up at once):
 #   ssh <device> 'sudo dd if=<card> bs=4M' | zstd -1 -T0 > file
 #   Backup-SdCard in a new PowerShell host (its start, the stream and the read-back check)
 #   Backup-SdCard 6 times in a row in a pwsh process of its own, with this code and with main before issue 16, in the
