@@ -6,8 +6,9 @@ namespace EdgeOps.Storage
 {
     /// <summary>
     /// A new object being written (<see cref="IObjectStore.Stage"/>): a forward-only stream to a temporary file on the
-    /// controller or beside the target. On Linux the bytes go to the disk with O_DIRECT, past the page cache, through one
-    /// 1 MiB buffer (<see cref="DirectWriter"/>), and are read back the same way; where the file system refuses that,
+    /// controller or beside the target. On a local disk file system on Linux (ext4, XFS, Btrfs, F2FS) the bytes go to the
+    /// disk with O_DIRECT, past the page cache, through one 1 MiB buffer (<see cref="DirectWriter"/>), and are read back
+    /// the same way (<see cref="ReadBackWhileWriting"/>: as they are written); elsewhere, or where that is refused,
     /// unbuffered (each Write goes straight to the file, whose writeback to the disk starts as it grows:
     /// <see cref="WriteBehind"/>). No reader of the store sees it until
     /// <see cref="Commit"/>, which makes it visible at once and whole, replacing any object of that key. What was written
