@@ -15,8 +15,10 @@ namespace EdgeOps.Transport
 
         /// <param name="sudoWithoutPassword">The transport found that `sudo -n` works for this login: the password,
         /// even when given, is then not sent (sudo -S would leave it unread on the command's stdin).</param>
+        /// <param name="inputEndFirst">The controller sends the command input (see <see cref="WaitForInputEnd"/>).</param>
         public static string Build(ShellCommand command, CommandOptions options, EdgeDevice device, bool isRoot,
-                                   NetworkCredential sudoCredential, out byte[] stdinPrefix, bool sudoWithoutPassword = false)
+                                   NetworkCredential sudoCredential, out byte[] stdinPrefix, bool sudoWithoutPassword = false,
+                                   Func<byte[], bool> inputEndFirst = null)
         {
             stdinPrefix = null;
             string inner;
@@ -37,8 +39,20 @@ namespace EdgeOps.Transport
                     $"{device.ComputerName}: sudo needs a password for '{device.UserName}': give -SudoCredential.");
             else
                 inner = "sudo -n -- " + command.AsShArgument().Text;
-            return "echo \"" + PidMarker + "$$\" >&2; exec " + inner;
+            var marker = "echo \"" + PidMarker + "$$\" >&2; ";
+            if (inputEndFirst != null && inputEndFirst(stdinPrefix)) return marker + WaitForInputEnd(inner);
+            return marker + "exec " + inner;
         }
+
+        /// <summary>
+        /// The command line for a command the controller sends input to (a sudo password, a plan): when it succeeds, its
+        /// shell reads what it left unread up to the input's end before ending, with its exit code. So the controller's
+        /// SSH EOF always reaches sshd while the command's channel is open: sent after the channel is gone (the input
+        /// thread late, on a starved controller), OpenSSH drops the whole connection and every command on it
+        /// ("ieof packet referred to nonexistent channel"). A failing command ends at once, as before.
+        /// </summary>
+        public static string WaitForInputEnd(string inner) =>
+            inner + "; edgeops_rc=$?; [ $edgeops_rc -ne 0 ] || cat >/dev/null; exit $edgeops_rc";
 
         /// <summary>The cancel command: kills the process group of a cancelled command (with sudo when it ran with sudo).</summary>
         public static string KillGroup(int pgid, bool sudo, bool isRoot, NetworkCredential sudoCredential, out byte[] stdinPrefix)

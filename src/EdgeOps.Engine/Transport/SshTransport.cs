@@ -308,7 +308,11 @@ namespace EdgeOps.Transport
         {
             options = options ?? CommandOptions.Default;
             bool passwordless = SudoWithoutPassword(options, ct);
-            var text = Privilege.Build(command, options, Device, IsRoot, _options.SudoCredential, out var prefix, passwordless);
+            // Where input surely goes (a sudo password, or bytes in a stream that knows its length) the command waits for its
+            // end before it ends (Privilege.WaitForInputEnd). Not for an input that may turn out empty: SSH.NET sends no EOF
+            // for an input stream closed before anything was written, and the command would wait forever.
+            var text = Privilege.Build(command, options, Device, IsRoot, _options.SudoCredential, out var prefix, passwordless,
+                p => p != null || (stdin != null && stdin.CanSeek && stdin.Length > stdin.Position));
             // No input: the command reads end-of-file, as with `ssh -n`, instead of waiting forever on a stdin nobody
             // writes (SSH.NET sends no EOF for an input stream closed before anything was written).
             if (prefix == null && stdin == null) text = "exec </dev/null; " + text;
