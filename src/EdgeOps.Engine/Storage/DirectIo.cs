@@ -162,15 +162,7 @@ namespace EdgeOps.Storage
             /// shorter than that adds fewer bytes, so the CRC differs from the written bytes' and the check fails.</summary>
             public void Read(long at, int count)
             {
-                int want = (count + Align - 1) / Align * Align;
-                long r;
-                while (true)
-                {
-                    r = (long)Native.pread(_fd, _buffer.Address, (UIntPtr)(ulong)want, at);
-                    if (r >= 0) break;
-                    int errno = Marshal.GetLastWin32Error();
-                    if (errno != Native.EINTR) throw new IOException($"Reading '{_name}' back failed: {Native.Describe(errno)}.", errno);
-                }
+                long r = Native.ReadAt(_fd, _buffer.Address, (count + Align - 1) / Align * Align, at, _name);
                 int n = (int)Math.Min(r, count);
                 Marshal.Copy(_buffer.Address, _copy, 0, n);
                 _crc.Append(new ReadOnlySpan<byte>(_copy, 0, n));
@@ -212,14 +204,7 @@ namespace EdgeOps.Storage
             if (_pos == _len)
             {
                 if (_eof) return 0;
-                long r;
-                while (true)
-                {
-                    r = (long)Native.pread(_fd, _buffer.Address, (UIntPtr)BufferSize, _fileOffset);
-                    if (r >= 0) break;
-                    int errno = Marshal.GetLastWin32Error();
-                    if (errno != Native.EINTR) throw new IOException($"Reading '{_name}' back failed: {Native.Describe(errno)}.", errno);
-                }
+                long r = Native.ReadAt(_fd, _buffer.Address, BufferSize, _fileOffset, _name);
                 // a short read is the end of the file (direct reads are whole blocks until the last)
                 if (r < BufferSize) _eof = true;
                 _fileOffset += r; _pos = 0; _len = (int)r;
@@ -319,6 +304,19 @@ namespace EdgeOps.Storage
             }
         }
 
+        /// <summary>pread(2) of up to <paramref name="count"/> bytes at <paramref name="offset"/>, again after EINTR; the bytes
+        /// read (fewer at the end of the file); an IOException naming the file otherwise.</summary>
+        internal static long ReadAt(int fd, IntPtr buffer, int count, long offset, string name)
+        {
+            while (true)
+            {
+                long r = (long)pread(fd, buffer, (UIntPtr)(ulong)count, offset);
+                if (r >= 0) return r;
+                int errno = Marshal.GetLastWin32Error();
+                if (errno != EINTR) throw new IOException($"Reading '{name}' back failed: {Describe(errno)}.", errno);
+            }
+        }
+
         internal static string Describe(int errno) => errno switch
         {
             28 => "no space left on the destination (ENOSPC)",
@@ -331,6 +329,6 @@ namespace EdgeOps.Storage
         [DllImport("libc", SetLastError = true)] internal static extern int close(int fd);
         [DllImport("libc", SetLastError = true)] static extern int fstatfs(int fd, byte[] buf);
         [DllImport("libc", SetLastError = true)] internal static extern IntPtr pwrite(int fd, IntPtr buf, UIntPtr count, long offset);
-        [DllImport("libc", SetLastError = true)] internal static extern IntPtr pread(int fd, IntPtr buf, UIntPtr count, long offset);
+        [DllImport("libc", SetLastError = true)] static extern IntPtr pread(int fd, IntPtr buf, UIntPtr count, long offset);
     }
 }

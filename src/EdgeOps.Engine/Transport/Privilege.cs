@@ -15,10 +15,11 @@ namespace EdgeOps.Transport
 
         /// <param name="sudoWithoutPassword">The transport found that `sudo -n` works for this login: the password,
         /// even when given, is then not sent (sudo -S would leave it unread on the command's stdin).</param>
-        /// <param name="inputEndFirst">The controller sends the command input (see <see cref="WaitForInputEnd"/>).</param>
+        /// <param name="inputHasBytes">The caller sends the command input that surely holds bytes: with it, or with a sudo
+        /// password, the command reads its input to the end before it ends (<see cref="WaitForInputEnd"/>).</param>
         public static string Build(ShellCommand command, CommandOptions options, EdgeDevice device, bool isRoot,
                                    NetworkCredential sudoCredential, out byte[] stdinPrefix, bool sudoWithoutPassword = false,
-                                   Func<byte[], bool> inputEndFirst = null)
+                                   bool inputHasBytes = false)
         {
             stdinPrefix = null;
             string inner;
@@ -40,7 +41,7 @@ namespace EdgeOps.Transport
             else
                 inner = "sudo -n -- " + command.AsShArgument().Text;
             var marker = "echo \"" + PidMarker + "$$\" >&2; ";
-            if (inputEndFirst != null && inputEndFirst(stdinPrefix)) return marker + WaitForInputEnd(inner);
+            if (inputHasBytes || stdinPrefix != null) return marker + WaitForInputEnd(inner);
             return marker + "exec " + inner;
         }
 

@@ -312,7 +312,7 @@ namespace EdgeOps.Transport
             // end before it ends (Privilege.WaitForInputEnd). Not for an input that may turn out empty: SSH.NET sends no EOF
             // for an input stream closed before anything was written, and the command would wait forever.
             var text = Privilege.Build(command, options, Device, IsRoot, _options.SudoCredential, out var prefix, passwordless,
-                p => p != null || (stdin != null && stdin.CanSeek && stdin.Length > stdin.Position));
+                inputHasBytes: stdin != null && stdin.CanSeek && stdin.Length > stdin.Position);
             // No input: the command reads end-of-file, as with `ssh -n`, instead of waiting forever on a stdin nobody
             // writes (SSH.NET sends no EOF for an input stream closed before anything was written).
             if (prefix == null && stdin == null) text = "exec </dev/null; " + text;

@@ -163,9 +163,8 @@ namespace EdgeOps.Tests.Backup
                     "  $p.Refresh(); $c0 = $p.TotalProcessorTime.TotalSeconds; $w = [Diagnostics.Stopwatch]::StartNew(); $m0 = [System.Runtime.JitInfo]::GetCompiledMethodCount($false)",
                     "  if ($i -eq 0) { Import-Module $Module -ErrorAction Stop }",
                     "  if ($env:EDGEOPS_BENCH_TRACE) {",
-                    "    $all = @(Get-EdgeDevice -Inventory $Inventory | Backup-SdCard -Destination $Dest -SudoCredential $sudo -ThrottleLimit 16 -ErrorAction Stop -Verbose 4>&1 |",
+                    "    $r = @(Get-EdgeDevice -Inventory $Inventory | Backup-SdCard -Destination $Dest -SudoCredential $sudo -ThrottleLimit 16 -ErrorAction Stop -Verbose 4>&1 |",
                     "      ForEach-Object { if ($_ -is [Management.Automation.VerboseRecord]) { 'trace {0} {1,7:0.000} {2}' -f $i, $w.Elapsed.TotalSeconds, $_.Message | Write-Host } else { $_ } })",
-                    "    $r = $all",
                     "  } else { $r = @(Get-EdgeDevice -Inventory $Inventory | Backup-SdCard -Destination $Dest -SudoCredential $sudo -ThrottleLimit 16 -ErrorAction Stop) }",
                     "  $w.Stop(); $p.Refresh()",
                     "  if ($r.Count -ne $Devices -or @($r | Where-Object { -not $_.Verified }).Count) { throw \"$($r.Count) results, not $Devices verified backups\" }",
@@ -358,8 +357,8 @@ namespace EdgeOps.Tests.Backup
         /// <summary>Returns how many processes it moved.</summary>
         public int Apply(bool on)
         {
-            int moved = 0;
             if (Shares == 0) return 0;
+            int moved = 0;
             foreach (var d in _devices)
             {
                 var g = Group(d);
